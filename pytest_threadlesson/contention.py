@@ -1,0 +1,237 @@
+"""Make races happen: explore seeded interleavings (controlled), or stress real threads.
+
+`Contention.explore` runs a scenario many times under the controlled runtime, each time
+with a strategy seeded from (session seed, test id, schedule number), and raises
+`ScheduleFailure` on the first schedule whose run fails. A failure prints the seed and the
+command that replays it; the same seed gives the same interleaving and the same report,
+byte for byte.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from . import primitives as prim
+from . import runtime as rt
+from .report import describe_failure, render_steps, render_unretrieved
+from .scheduler import make_strategy
+
+DEFAULT_SCHEDULES = 100
+DEFAULT_MAX_STEPS = 200_000
+
+
+class ScheduleFailure(AssertionError):
+    """A schedule of `explore` failed: a race, a deadlock, a lost exception or a hang."""
+
+    def __init__(self, report: str, diagnosis: str, seed: int, schedule: int) -> None:
+        super().__init__(report)
+        self.report = report
+        self.diagnosis = diagnosis
+        self.seed = seed
+        self.schedule = schedule
+
+
+@dataclass(frozen=True)
+class ExploreResult:
+    """What a passing `explore` did."""
+
+    schedules: int
+    threads_started: int
+    strategy: str
+    seed: int
+
+
+def derive_seed(session_seed: int, test_id: str) -> int:
+    """A per-test seed, stable across processes (no use of `hash`, which is salted)."""
+    digest = hashlib.sha256(f"{session_seed}:{test_id}".encode()).digest()
+    return int.from_bytes(digest[:6], "big")
+
+
+class Contention:
+    """The `contention` fixture: make races show up, deterministically.
+
+    Example::
+
+        def test_no_increment_is_lost(contention):
+            def scenario():
+                counter = Counter()
+                threads = [threading.Thread(target=counter.increment) for _ in range(3)]
+                for t in threads: t.start()
+                for t in threads: t.join()
+                assert counter.value == 3
+            contention.explore(scenario)
+    """
+
+    def __init__(
+        self,
+        *,
+        seed: int,
+        test_id: str = "scenario",
+        schedules: int = DEFAULT_SCHEDULES,
+        strategy: str = "random",
+        replay: str | None = None,
+        wall_limit: float = 10.0,
+        max_steps: int = DEFAULT_MAX_STEPS,
+    ) -> None:
+        self.session_seed = seed
+        self.test_id = test_id
+        self.schedules = schedules
+        self.strategy = strategy
+        self.replay = replay
+        self.wall_limit = wall_limit
+        self.max_steps = max_steps
+        self._calls = 0
+
+    def explore(
+        self,
+        scenario: Callable[[], Any],
+        schedules: int | None = None,
+        seed: int | None = None,
+        *,
+        strategy: str | None = None,
+    ) -> ExploreResult:
+        """Run `scenario` under many seeded interleavings; fail on the first bad one.
+
+        `schedules` defaults to `--threadlesson-schedules`; `seed` to a seed derived from
+        the session seed and the test, so each test and each `--count` repetition
+        explores its own schedules.
+        """
+        if not callable(scenario):
+            raise TypeError(f"explore() needs a function to run, got {scenario!r}")
+        budget = self.schedules if schedules is None else schedules
+        if budget < 1:
+            raise ValueError(f"schedules must be at least 1, got {budget}")
+        strategy_name = strategy or self.strategy
+        self._calls += 1
+        call_id = self.test_id if self._calls == 1 else f"{self.test_id}#{self._calls}"
+        base = derive_seed(self.session_seed, call_id) if seed is None else seed
+        threads_started = 0
+        steps_hint = 1000
+        for number in range(1, budget + 1):
+            strat = make_strategy(strategy_name, f"{base}:{number}", steps_hint=steps_hint)
+            outcome = run_schedule(scenario, strat, wall_limit=self.wall_limit,
+                                   max_steps=self.max_steps)
+            steps_hint = max(outcome.points, 10)
+            threads_started = max(threads_started, outcome.threads_started)
+            failure = _failure_of(outcome)
+            if failure is not None:
+                diagnosis, lines = failure
+                raise ScheduleFailure(
+                    self._render(diagnosis, lines, outcome, number, seed), diagnosis,
+                    self.session_seed, number)
+        return ExploreResult(budget, threads_started, strategy_name, base)
+
+    def _render(self, diagnosis: str, lines: list[str], outcome: rt.RunOutcome,
+                number: int, explicit_seed: int | None) -> str:
+        seed = explicit_seed if explicit_seed is not None else self.session_seed
+        plural = "s" if number != 1 else ""
+        out = [f"threadlesson: {diagnosis} after {number} schedule{plural} (seed {seed})"]
+        out.extend(lines)
+        steps = render_steps(outcome.steps, outcome.names)
+        if steps:
+            out.append("")
+            out.extend(steps)
+        if self.replay and explicit_seed is None:
+            out.append("")
+            out.append(f"  replay: {self.replay}")
+        return "\n".join(out)
+
+    def stress(self, target: Callable[[], Any], threads: int = 4, calls: int = 1000,
+               *, seed: int | None = None) -> None:
+        """Run `target` `calls` times in each of `threads` real OS threads, all at once.
+
+        For code that cannot run controlled (C extensions, real I/O): threads start
+        together from a barrier, the switch interval is tiny, and the code under test is
+        preempted at random byte-codes (seeded). The first exception fails the call.
+        """
+        from .stress import stress
+
+        base = derive_seed(self.session_seed, f"{self.test_id}:stress") if seed is None \
+            else seed
+        stress(target, threads=threads, calls=calls, seed=base)
+
+
+def _failure_of(outcome: rt.RunOutcome) -> tuple[str, list[str]] | None:
+    for failure in outcome.failures:
+        if failure.kind == "deadlock":
+            err = failure.exc
+            assert isinstance(err, rt.DeadlockError)
+            text = err.report.render().splitlines()
+            return "deadlock", ["  " + text[0].split(": ", 1)[1]] + text[1:]
+        if failure.kind == "leak":
+            return "leak", [f"  {failure.exc}"]
+        if failure.kind == "livelock":
+            return "hang", [f"  {failure.exc}"]
+        if failure.kind == "lost-exception":
+            return "lost-exception", str(failure.exc).splitlines()[1:]
+    for failure in outcome.failures:
+        if failure.kind == "exception":
+            return "race", describe_failure(failure.thread, failure.exc)
+    return None
+
+
+def run_schedule(
+    scenario: Callable[[], Any],
+    strategy: Any,
+    *,
+    wall_limit: float = 10.0,
+    max_steps: int = DEFAULT_MAX_STEPS,
+) -> rt.RunOutcome:
+    """One controlled run of `scenario` under `strategy`; every patched global restored."""
+    run = rt.ControlledRun(strategy, max_points=max_steps)
+    main = threading.Thread(target=scenario, name="main", daemon=True)
+    rec = rt.ThreadRec("main", main)
+    run.add_thread(rec)
+    run.main = rec
+    prim.threads[main] = rec
+    body = main.run
+    main.run = lambda: prim._thread_body(rec, body)  # type: ignore[method-assign]
+    main._started = prim._RawEvent()  # type: ignore[assignment]
+    gc_enabled = gc.isenabled()
+    old_trace = sys.gettrace()
+    prim.patch.install()
+    try:
+        gc.disable()
+        prim._orig_start(main)
+        with rt.mutex:
+            run.running = rec
+            rec.baton.release()
+        if not run.done.acquire(True, wall_limit):
+            _abandon(run, wall_limit)
+    finally:
+        prim.patch.restore()
+        sys.settrace(old_trace)
+        if gc_enabled:
+            gc.enable()
+    lost = prim.unretrieved(run)
+    if lost and not run.failures:
+        run.failures.append(rt.Failure("main", _LostException(render_unretrieved(lost)),
+                                       "lost-exception"))
+    return run.outcome()
+
+
+class _LostException(Exception):
+    pass
+
+
+def _abandon(run: rt.ControlledRun, wall_limit: float) -> None:
+    """A managed thread blocked where we cannot see (a C call, a foreign lock)."""
+    stuck = run.running
+    where = ""
+    if stuck is not None and stuck.thread is not None and stuck.thread.ident:
+        frame = sys._current_frames().get(stuck.thread.ident)
+        from .frames import site_of
+
+        site = site_of(frame)
+        if site is not None:
+            where = f" at {site.short}: {site.source}"
+    name = stuck.name if stuck is not None else "?"
+    with rt.mutex:
+        run.abort(f"{name} blocked for {wall_limit:g} s outside the scheduler's view{where} "
+                  "(a C call, real I/O, or a lock created before the test)", "livelock")

@@ -1,0 +1,114 @@
+"""Leaked threads: snapshot, diff, a grace period with retries, and making leaks harmless.
+
+As goleak does for goroutines: the threads alive before a test are remembered; at its end,
+any other thread still alive, after waiting (by joining, never sleeping) up to a grace
+period, is a leak. A leak is then stopped if it can be: a thread parked in one of our
+primitives (or in `time.sleep`, which we make wakeable) is woken with `ThreadlessonStop`;
+a thread running Python code gets the same exception raised asynchronously. A thread stuck
+in a C call cannot be stopped: if it is not a daemon, the exit guard ends the process
+with the session's exit status once pytest has printed its summary, so a leak never keeps
+the run from exiting.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import sys
+import threading
+from collections.abc import Collection
+
+from . import primitives as prim
+from . import runtime as rt
+from .report import LeakedThread, describe_leak
+
+_unstoppable: list[threading.Thread] = []
+_exit_status: list[int] = [1]
+_guard_registered = False
+
+
+def snapshot() -> frozenset[threading.Thread]:
+    return frozenset(threading.enumerate())
+
+
+def _candidates(before: Collection[threading.Thread]) -> list[threading.Thread]:
+    return [
+        t for t in threading.enumerate()
+        if t not in before and t is not threading.current_thread()
+        and not isinstance(t, threading._DummyThread)  # type: ignore[attr-defined]
+        and prim._orig_is_alive(t)
+    ]
+
+
+def find_leaks(before: Collection[threading.Thread], grace: float) -> list[threading.Thread]:
+    """Threads started since `before` that are still alive after `grace` seconds."""
+    deadline = rt._real_monotonic() + grace
+    while True:
+        alive = _candidates(before)
+        remaining = deadline - rt._real_monotonic()
+        if not alive or remaining <= 0:
+            return alive
+        for t in alive:
+            prim._orig_join(t, max(0.0, min(remaining, deadline - rt._real_monotonic())))
+
+
+def describe(threads: list[threading.Thread]) -> list[LeakedThread]:
+    out = []
+    for t in threads:
+        rec = prim.threads.get(t)
+        name = rec.name if rec is not None else t.name
+        out.append(describe_leak(t, name, rec.start_site if rec is not None else None,
+                                 rec.waiting_on if rec is not None else None))
+    return out
+
+
+def _async_raise(ident: int, exc: type[BaseException]) -> bool:
+    done = ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), ctypes.py_object(exc))
+    if done > 1:  # never leave an exception pending on the wrong threads
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), None)
+        return False
+    return done == 1
+
+
+def stop(threads: list[threading.Thread], wait: float = 1.0) -> list[threading.Thread]:
+    """Stop leaked threads as far as possible; returns those still alive."""
+    for t in threads:
+        rec = prim.threads.get(t)
+        with rt.mutex:
+            if rec is not None and not rec.finished:
+                rec.pending = rt.ThreadlessonStop("stopped by threadlesson: it outlived its test")
+                if rec.waiting_on is not None:
+                    rt.unpark(rec)
+                    continue
+        if t.ident is not None:
+            _async_raise(t.ident, rt.ThreadlessonStop)
+    deadline = rt._real_monotonic() + wait
+    for t in threads:
+        prim._orig_join(t, max(0.0, deadline - rt._real_monotonic()))
+    alive = [t for t in threads if prim._orig_is_alive(t)]
+    _unstoppable.extend(t for t in alive if not t.daemon)
+    _register_exit_guard()
+    return alive
+
+
+def set_exit_status(status: int) -> None:
+    _exit_status[0] = status
+
+
+def _register_exit_guard() -> None:
+    global _guard_registered
+    if _guard_registered:
+        return
+    _guard_registered = True
+    try:
+        threading._register_atexit(_exit_guard)  # type: ignore[attr-defined]
+    except RuntimeError:  # already shutting down
+        pass
+
+
+def _exit_guard() -> None:
+    """At interpreter exit, before Python joins non-daemon threads: never hang on a leak."""
+    if any(prim._orig_is_alive(t) for t in _unstoppable):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(_exit_status[0])

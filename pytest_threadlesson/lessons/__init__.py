@@ -1,0 +1,1 @@
+"""Lesson data for each kata: title, tutorial section, diagnosis, hints and explanation."""

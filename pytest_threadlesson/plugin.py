@@ -1,0 +1,598 @@
+"""pytest glue: options, ini keys, markers, fixtures, and the hooks that turn engine findings
+into test outcomes. Thin on purpose: the engine (runtime, primitives, waits, scheduler,
+leaks, report) knows nothing of pytest.
+"""
+
+from __future__ import annotations
+
+import _thread
+import os
+import random
+import sys
+import threading
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from . import katas as kt
+from . import leaks
+from . import primitives as prim
+from . import runtime as rt
+from .contention import DEFAULT_SCHEDULES, Contention, ScheduleFailure
+from .frames import site_of
+from .report import (
+    render_inversion,
+    render_leaks,
+    render_thread_exception,
+    render_unretrieved,
+)
+from .scheduler import STRATEGIES
+from .waits import DeadlockReport
+
+# ---------------------------------------------------------------------------------------
+# Settings: one frozen object, precedence marker > command line > ini > default.
+
+_HELP = {
+    "seed": "session seed for schedule exploration: a number, 'random' (default) or "
+            "'last' to replay the previous session's seed",
+    "schedules": f"schedules `contention.explore` tries per scenario (default "
+                 f"{DEFAULT_SCHEDULES})",
+    "strategy": f"scheduling strategy for explore: {', '.join(STRATEGIES)} (default random)",
+    "instrument": "instrument threading primitives (deadlock detection) for every test, "
+                  "not only those marked threadlesson (default false)",
+    "leak_check": "fail every test that leaves a thread running (default false; always on "
+                  "for katas and tests marked threadlesson)",
+    "leak_grace": "seconds a thread may take to finish after its test before it counts as "
+                  "leaked (default 0.5)",
+    "deadlock_timeout": "backstop, in seconds, for blocking the plugin cannot see (a busy "
+                        "loop, a C call): report every thread and unwind (default 10)",
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    seed: int
+    schedules: int = DEFAULT_SCHEDULES
+    strategy: str = "random"
+    instrument: bool = False
+    leak_check: bool = False
+    leak_grace: float = 0.5
+    deadlock_timeout: float = 10.0
+    solutions: bool = False
+    hints: str | None = None
+    full_reports: bool = False
+    kata_files: dict[str, Path] = field(default_factory=dict)
+    seed_source: str = "random"
+
+
+settings_key = pytest.StashKey[Settings]()
+
+
+class SettingError(pytest.UsageError):
+    pass
+
+
+def _parse(raw: Any, kind: str, source: str) -> Any:
+    text = str(raw).strip()
+    try:
+        if kind == "count":
+            value = int(text)
+            if value < 1:
+                raise ValueError
+            return value
+        if kind == "seconds":
+            value = float(text)
+            if value < 0 or value != value:
+                raise ValueError
+            return value
+        if kind == "bool":
+            lowered = text.lower()
+            if lowered in ("1", "true", "yes", "on"):
+                return True
+            if lowered in ("0", "false", "no", "off", ""):
+                return False
+            raise ValueError
+        if kind == "strategy":
+            if text not in STRATEGIES:
+                raise ValueError
+            return text
+    except ValueError:
+        pass
+    expected = {
+        "count": "a whole number of at least 1",
+        "seconds": "a number of seconds, 0 or more",
+        "bool": "true or false",
+        "strategy": f"one of {', '.join(STRATEGIES)}",
+    }[kind]
+    raise SettingError(f"threadlesson: {source} is {text!r}: expected {expected}")
+
+
+def _setting(config: pytest.Config, name: str, kind: str, default: Any) -> Any:
+    cli = getattr(config.option, f"threadlesson_{name}", None)
+    if cli is not None:
+        return _parse(cli, kind, f"--threadlesson-{name.replace('_', '-')} (command line)")
+    ini = config.getini(f"threadlesson_{name}")
+    if ini not in (None, "", []):
+        where = config.inipath.name if config.inipath else "ini file"
+        return _parse(ini, kind, f"threadlesson_{name} in {where}")
+    return default
+
+
+def _seed(config: pytest.Config) -> tuple[int, str]:
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None and "threadlesson_seed" in workerinput:
+        return int(workerinput["threadlesson_seed"]), "controller"
+    raw = config.option.threadlesson_seed
+    if raw in (None, "random"):
+        return random.Random().randrange(10**6), "random"
+    if raw == "last":
+        cache = getattr(config, "cache", None)
+        cached = cache.get("threadlesson/seed", None) if cache is not None else None
+        if cached is None:
+            raise SettingError("threadlesson: --threadlesson-seed=last, but no previous "
+                               "session left a seed in pytest's cache")
+        return int(cached), "last"
+    try:
+        return int(raw), "given"
+    except ValueError:
+        raise SettingError(f"threadlesson: --threadlesson-seed (command line) is {raw!r}: "
+                           "expected a whole number, 'random' or 'last'")
+
+
+def _kata_files(config: pytest.Config) -> dict[str, Path]:
+    files: dict[str, Path] = {}
+    for entry in config.option.threadlesson_kata_file or ():
+        kata, sep, path = entry.partition("=")
+        if not sep or not kt._KATA_NAME.fullmatch(kata):
+            raise SettingError(f"threadlesson: --threadlesson-kata-file={entry!r}: expected "
+                               "KATA=PATH, for example k03_lost_update=my_fix.py")
+        file = Path(path)
+        if not file.is_absolute():
+            file = Path(config.invocation_params.dir) / file
+        if not file.is_file():
+            raise SettingError(f"threadlesson: --threadlesson-kata-file: no file {path!r}")
+        files[kata] = file
+    return files
+
+
+def make_settings(config: pytest.Config) -> Settings:
+    seed, source = _seed(config)
+    return Settings(
+        seed=seed,
+        seed_source=source,
+        schedules=_setting(config, "schedules", "count", DEFAULT_SCHEDULES),
+        strategy=_setting(config, "strategy", "strategy", "random"),
+        instrument=_setting(config, "instrument", "bool", False),
+        leak_check=_setting(config, "leak_check", "bool", False),
+        leak_grace=_setting(config, "leak_grace", "seconds", 0.5),
+        deadlock_timeout=_setting(config, "deadlock_timeout", "seconds", 10.0),
+        solutions=bool(config.option.threadlesson_solutions),
+        hints=config.option.threadlesson_hints,
+        full_reports=bool(config.option.threadlesson_full),
+        kata_files=_kata_files(config),
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Options, ini keys, markers
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("threadlesson", "threadlesson: concurrency bugs, every time")
+    group.addoption("--threadlesson-seed", dest="threadlesson_seed", default=None,
+                    metavar="N|last|random", help=_HELP["seed"])
+    group.addoption("--threadlesson-schedules", dest="threadlesson_schedules", default=None,
+                    metavar="N", help=_HELP["schedules"])
+    group.addoption("--threadlesson-strategy", dest="threadlesson_strategy", default=None,
+                    metavar="NAME", help=_HELP["strategy"])
+    group.addoption("--threadlesson-leak-grace", dest="threadlesson_leak_grace",
+                    default=None, metavar="SECONDS", help=_HELP["leak_grace"])
+    group.addoption("--threadlesson-deadlock-timeout", dest="threadlesson_deadlock_timeout",
+                    default=None, metavar="SECONDS", help=_HELP["deadlock_timeout"])
+    group.addoption("--threadlesson-solutions", dest="threadlesson_solutions",
+                    action="store_true", default=False,
+                    help="run the kata tests against solutions/ (for facilitators and "
+                         "our own checks), not against your katas/")
+    group.addoption("--threadlesson-hints", dest="threadlesson_hints", nargs="?",
+                    const="next", default=None, choices=("next", "reset"),
+                    help="show the next hint for each failing kata ('reset' starts over)")
+    group.addoption("--threadlesson-full", dest="threadlesson_full", action="store_true",
+                    default=False,
+                    help="show every failing kata's report in full, not only the first")
+    group.addoption("--threadlesson-kata-file", dest="threadlesson_kata_file",
+                    action="append", default=None, metavar="KATA=PATH",
+                    help="load kata KATA from PATH (to try a variant against the kata's "
+                         "tests)")
+    for name in ("schedules", "strategy", "instrument", "leak_check", "leak_grace",
+                 "deadlock_timeout"):
+        parser.addini(f"threadlesson_{name}", _HELP[name], type="string", default="")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "threadlesson: instrument this test's threads: deadlocks, leaked "
+                   "threads and exceptions in threads fail it")
+    config.addinivalue_line(
+        "markers", "deadlock_timeout(seconds): backstop for blocking the plugin cannot "
+                   "see; on expiry report every thread and unwind")
+    settings = make_settings(config)
+    config.stash[settings_key] = settings
+    cache = getattr(config, "cache", None)
+    if cache is not None and getattr(config, "workerinput", None) is None:
+        cache.set("threadlesson/seed", settings.seed)
+    root = config.rootpath
+    dirs = [root / ("solutions" if settings.solutions else "katas")]
+    kt.install_finder(dirs, settings.kata_files)
+    config.add_cleanup(kt.uninstall_finder)
+    config.stash[progress_key] = Progress()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """pytest-xdist: every worker explores with the controller's seed."""
+    node.workerinput["threadlesson_seed"] = node.config.stash[settings_key].seed
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    s = config.stash[settings_key]
+    lines = [f"threadlesson: seed {s.seed} (replay with --threadlesson-seed={s.seed}), "
+             f"{s.schedules} schedules per scenario, strategy {s.strategy}"]
+    if s.solutions:
+        lines.append("threadlesson: SOLUTIONS MODE: kata tests run against solutions/, "
+                     "not your katas/ (this is not your progress)")
+    for kata, path in s.kata_files.items():
+        lines.append(f"threadlesson: {kata} loaded from {path}")
+    return lines
+
+
+# ---------------------------------------------------------------------------------------
+# Activation: which tests are instrumented, and the life of one instrumented test.
+
+
+@dataclass
+class TestState:
+    kata: str | None
+    instrument: bool
+    leak_check: bool
+    scope: rt.Scope | None = None
+    main: rt.ThreadRec | None = None
+    before: frozenset[threading.Thread] = frozenset()
+    before_call: frozenset[threading.Thread] = frozenset()
+    saved_scope: rt.Scope | None = None
+    diagnosis: str | None = None
+    installed: bool = False
+
+
+state_key = pytest.StashKey[TestState]()
+
+
+def _test_state(item: pytest.Item) -> TestState:
+    settings = item.config.stash[settings_key]
+    kata = kt.kata_of_path(Path(str(item.path)))
+    marked = item.get_closest_marker("threadlesson") is not None
+    instrument = marked or settings.instrument or kata is not None
+    leak_check = (instrument and (marked or kata is not None)) or settings.leak_check \
+        or "no_leaked_threads" in getattr(item, "fixturenames", ())
+    return TestState(kata=kata, instrument=instrument, leak_check=leak_check)
+
+
+def _deadlock_timeout(item: pytest.Item) -> float:
+    marker = item.get_closest_marker("deadlock_timeout")
+    if marker is not None:
+        if len(marker.args) != 1 or marker.kwargs:
+            raise SettingError(f"threadlesson: @pytest.mark.deadlock_timeout on {item.nodeid}: "
+                               "expected one number of seconds, e.g. deadlock_timeout(2)")
+        return float(_parse(marker.args[0], "seconds", f"deadlock_timeout marker on "
+                                                       f"{item.nodeid}"))
+    return item.config.stash[settings_key].deadlock_timeout
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[Any]:
+    state = _test_state(item)
+    item.stash[state_key] = state
+    if not (state.instrument or state.leak_check):
+        return (yield)
+    main = rt.current()
+    main.pending = None
+    state.main = main
+    state.saved_scope = main.scope
+    state.scope = rt.Scope(main, detect=state.instrument)
+    state.before = leaks.snapshot()
+    (prim.patch if state.instrument else prim.thread_patch).install()
+    state.installed = True
+    main.scope = state.scope
+    try:
+        return (yield)
+    finally:
+        # Whatever happened (a failure, an error, Ctrl-C): undo every global change.
+        state.scope.closed = True
+        main.scope = state.saved_scope
+        main.pending = None
+        if state.installed:
+            (prim.patch if state.instrument else prim.thread_patch).restore()
+            state.installed = False
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    state = item.stash.get(state_key, None)
+    if state is None or state.scope is None:
+        return (yield)
+    scope = state.scope
+    state.before_call = leaks.snapshot()
+    watchdog = _Watchdog(scope, _deadlock_timeout(item)) if state.instrument else None
+    failed: BaseException | None = None
+    try:
+        yield
+    except BaseException as exc:
+        failed = exc
+    finally:
+        if watchdog is not None:
+            watchdog.cancel()
+    findings = _findings(item, state, state.before_call, failed)
+    if failed is not None:
+        state.diagnosis = _diagnosis_of(failed) or (findings[0][0] if findings else None)
+        if findings:
+            item.add_report_section("call", "threadlesson",
+                                    "\n\n".join(text for _, text in findings))
+        raise failed
+    if findings:
+        state.diagnosis = findings[0][0]
+        raise ThreadlessonFailure("\n\n".join(text for _, text in findings), findings[0][0])
+    return None
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    result = yield
+    state = item.stash.get(state_key, None)
+    if state is not None and state.scope is not None and state.leak_check:
+        leaked = leaks.find_leaks(state.before, item.config.stash[settings_key].leak_grace)
+        if leaked:
+            report = render_leaks(leaks.describe(leaked))
+            leaks.stop(leaked)
+            raise ThreadlessonFailure(report + "\n  (started while fixtures were set up)",
+                                      "leak")
+    return result
+
+
+class ThreadlessonFailure(AssertionError):
+    """A test failed because of what happened in its threads."""
+
+    def __init__(self, report: str, diagnosis: str) -> None:
+        super().__init__(report)
+        self.diagnosis = diagnosis
+
+
+def _findings(item: pytest.Item, state: TestState, before: frozenset[threading.Thread],
+              failed: BaseException | None) -> list[tuple[str, str]]:
+    """Everything that went wrong among the test's threads, most important first."""
+    scope = state.scope
+    assert scope is not None
+    found: list[tuple[str, str]] = []
+    if state.kata is not None:
+        problem = kt.finder.problems.get(state.kata)
+        started = kt.finder.import_threads.pop(state.kata, None)
+        if started:
+            kt.finder.scopes.pop(state.kata, None)
+            described = leaks.describe([t for t in started if t.is_alive()])
+            if described:
+                found.append(("leak", render_leaks(described).replace(
+                    "outlived the test", "started when the kata module was imported") +
+                    "\n  (start threads inside functions, not at import time)"))
+            leaks.stop(started)
+        if problem is not None:
+            found.append(("broken", problem.render()))
+    if scope.deadlock is not None:
+        if not (isinstance(failed, rt.DeadlockError) and failed.report is scope.deadlock):
+            found.append(("deadlock", scope.deadlock.render()))
+    elif scope.order.inversions:
+        found.extend(("deadlock", render_inversion(inv)) for inv in scope.order.inversions)
+    for error in scope.exceptions:
+        found.append(("lost-exception",
+                      render_thread_exception(error.thread, error.exc, error.start_site)))
+    lost = prim.unretrieved(scope)
+    if lost:
+        found.append(("lost-exception", render_unretrieved(lost)))
+    if state.leak_check:
+        settings = item.config.stash[settings_key]
+        leaked = leaks.find_leaks(before, settings.leak_grace)
+        if leaked:
+            found.append(("leak", render_leaks(leaks.describe(leaked))))
+            leaks.stop(leaked)
+    return found
+
+
+def _diagnosis_of(exc: BaseException) -> str | None:
+    if isinstance(exc, ScheduleFailure):
+        return exc.diagnosis
+    if isinstance(exc, rt.DeadlockError):
+        return "deadlock"
+    if isinstance(exc, ThreadlessonFailure):
+        return exc.diagnosis
+    if isinstance(exc, kt.KataBroken):
+        return "broken"
+    return None
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item,
+                              call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
+    rep = yield
+    state = item.stash.get(state_key, None)
+    if call.excinfo is not None and rep.failed:
+        exc = call.excinfo.value
+        diagnosis = _diagnosis_of(exc)
+        if diagnosis is not None:
+            rep.longrepr = _short_repr(item, call.excinfo, str(exc))
+            if state is not None and state.diagnosis is None:
+                state.diagnosis = diagnosis
+        if state is not None and state.diagnosis is not None:
+            prop = ("threadlesson_diagnosis", state.diagnosis)
+            if prop not in item.user_properties:
+                item.user_properties.append(prop)
+            if prop not in rep.user_properties:
+                rep.user_properties.append(prop)
+    if state is not None and state.kata is not None and rep.when == "call":
+        item.config.stash[progress_key].record(state.kata, rep, state.diagnosis)
+    return rep
+
+
+def _short_repr(item: pytest.Item, excinfo: pytest.ExceptionInfo[BaseException],
+                text: str) -> str:
+    """Our report under the line of the learner's test that was running."""
+    location = ""
+    path = str(item.path)
+    for entry in reversed(excinfo.traceback):
+        if str(entry.path) == path:
+            rel = os.path.relpath(path, item.config.invocation_params.dir)
+            source = entry.statement.lines[0].strip() if entry.statement.lines else ""
+            location = f"\n  at {rel}:{entry.lineno + 1} in {entry.name}: {source}"
+            break
+    return text + location
+
+
+# ---------------------------------------------------------------------------------------
+# The backstop: blocking we cannot see
+
+
+class DeadlockTimeout(rt.DeadlockError):
+    """Raised into the threads of a test whose deadlock timeout expired."""
+
+    reports: list[DeadlockReport] = []
+
+    def __init__(self, report: DeadlockReport | None = None) -> None:
+        super().__init__(report if report is not None else DeadlockTimeout.reports[-1])
+
+
+class _Watchdog:
+    """Waits on a raw lock (never sleeps) in a raw thread; on expiry, unwinds the test."""
+
+    def __init__(self, scope: rt.Scope, seconds: float) -> None:
+        self.scope = scope
+        self.seconds = seconds
+        self._cancel = _thread.allocate_lock()
+        self._cancel.acquire()
+        if seconds > 0:
+            _thread.start_new_thread(self._watch, ())
+
+    def cancel(self) -> None:
+        self._cancel.release()
+
+    def _watch(self) -> None:
+        if self._cancel.acquire(True, self.seconds):
+            return
+        scope = self.scope
+        frames = sys._current_frames()
+        with rt.mutex:
+            if scope.closed:
+                return
+            live = scope.live()
+            report = DeadlockReport("timeout", [t.state() for t in live])
+            for t in live:
+                frame = frames.get(t.ident) if t.ident is not None else None
+                site = site_of(frame)
+                report.stacks[t.name] = [
+                    f"now at {site.short} in {site.function}: {site.source}"
+                    if site is not None else "now outside your code (a C call?)"]
+            report.stacks["__header__"] = [f"{self.seconds:g}"]
+            DeadlockTimeout.reports.append(report)
+            if scope.deadlock is None:
+                scope.deadlock = report
+            running = []
+            for t in live:
+                if t.waiting_on is not None:
+                    t.pending = DeadlockTimeout(report)
+                    rt.unpark(t)
+                elif t.ident is not None:
+                    running.append(t.ident)
+        for ident in running:
+            leaks._async_raise(ident, DeadlockTimeout)
+
+
+# ---------------------------------------------------------------------------------------
+# Fixtures
+
+
+@pytest.fixture
+def contention(request: pytest.FixtureRequest) -> Contention:
+    """Explore interleavings of a scenario (controlled) or stress real threads.
+
+    Example::
+
+        def test_no_increment_is_lost(contention):
+            def scenario():
+                ...
+            contention.explore(scenario)
+    """
+    settings = request.config.stash[settings_key]
+    item = request.node
+    return Contention(
+        seed=settings.seed,
+        test_id=item.nodeid,
+        schedules=settings.schedules,
+        strategy=settings.strategy,
+        replay=_replay_command(item, settings.seed),
+        wall_limit=_deadlock_timeout(item) if isinstance(item, pytest.Item) else 10.0,
+    )
+
+
+def _replay_command(item: Any, seed: int) -> str:
+    args = [f'pytest "{item.nodeid}"', f"--threadlesson-seed={seed}"]
+    count = getattr(item.config.option, "count", None)
+    if count and count > 1:
+        args.append(f"--count={count}")
+    settings = item.config.stash[settings_key]
+    if settings.solutions:
+        args.append("--threadlesson-solutions")
+    for kata, path in settings.kata_files.items():
+        args.append(f"--threadlesson-kata-file={kata}={path}")
+    return " ".join(args)
+
+
+@pytest.fixture
+def no_leaked_threads() -> Iterator[None]:
+    """Fail the test if a thread it started is still alive at its end (daemon or not).
+
+    The check itself runs in the plugin's hooks, after the test body and its grace
+    period; this fixture only asks for it.
+    """
+    yield
+
+
+# ---------------------------------------------------------------------------------------
+# Kata progress and the closing summary
+
+
+progress_key = pytest.StashKey["Progress"]()
+
+
+class Progress:
+    def __init__(self) -> None:
+        self.results: dict[str, list[tuple[bool, str | None]]] = {}
+
+    def record(self, kata: str, rep: pytest.TestReport, diagnosis: str | None) -> None:
+        self.results.setdefault(kata, []).append((rep.passed, diagnosis))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    leaks.set_exit_status(int(exitstatus))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,
+                                  items: list[pytest.Item]) -> None:
+    """Katas run in curriculum order, whatever the file system or a shuffler says."""
+    kata_positions = [i for i, item in enumerate(items)
+                      if kt.kata_of_path(Path(str(item.path))) is not None]
+    if not kata_positions:
+        return
+    kata_items = [items[i] for i in kata_positions]
+    kata_items.sort(key=lambda it: kt.order_key(kt.kata_of_path(Path(str(it.path))) or ""))
+    for pos, item in zip(kata_positions, kata_items):
+        items[pos] = item
+

@@ -1,0 +1,627 @@
+"""Instrumented drop-in versions of `threading`'s primitives, and the patch that installs them.
+
+`Lock`, `RLock` and `Condition` are written here from scratch on the kernel in runtime.py:
+they know their owner, where they were created and taken, and who waits on them.
+`Event`, `Semaphore`, `BoundedSemaphore` and `Barrier` are the standard library's own
+classes built on our `Condition` and `Lock` (CPython writes them on top of those two), so
+their semantics, error messages and return values are `threading`'s by construction.
+`queue.Queue`, `queue.SimpleQueue` (its pure-Python twin) and `concurrent.futures` build on
+these, so they are covered while the patch is installed.
+
+Every object here works without the patch and outside any test, as a plain lock: a lock
+made while a kata module is imported lives on after the test.
+"""
+
+from __future__ import annotations
+
+import _thread
+import concurrent.futures
+import concurrent.futures._base as futures_base
+import concurrent.futures.thread as futures_thread
+import queue
+import threading
+import time
+import weakref
+from collections import deque
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any
+
+from . import runtime as rt
+from .frames import Site, caller_site
+from .runtime import ThreadRec
+
+_OrigLock = threading.Lock
+_OrigRLock = threading.RLock
+_OrigCondition = threading.Condition
+_OrigSemaphore = threading.Semaphore
+_OrigBoundedSemaphore = threading.BoundedSemaphore
+_OrigEvent = threading.Event
+_OrigBarrier = threading.Barrier
+_orig_start = threading.Thread.start
+_orig_join = threading.Thread.join
+_orig_is_alive = threading.Thread.is_alive
+
+
+def _where(site: Site | None) -> str:
+    return f" created at {site.short}" if site is not None else ""
+
+
+class Lock:
+    """`threading.Lock`, instrumented. Same signatures, return values and errors."""
+
+    def __init__(self) -> None:
+        self._locked = False
+        self._owner: ThreadRec | None = None
+        self._acquired_at: Site | None = None
+        self.waiters: list[ThreadRec] = []
+        self._created_at = caller_site(2)
+
+    # Waitable
+    def owners(self) -> list[ThreadRec]:
+        return [self._owner] if self._owner is not None else []
+
+    def describe(self) -> str:
+        from .report import object_name
+
+        return object_name(self)
+
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+        if not blocking and timeout != -1:
+            raise ValueError("can't specify a timeout for a non-blocking call")
+        if timeout < 0 and timeout != -1:
+            raise ValueError("timeout value must be a non-negative number")
+        rt.scheduling_point("acquire")
+        rec = rt.current()
+        site = caller_site(2)
+        with rt.mutex:
+            if rec.held:
+                rt.note_acquiring(rec, self, site)
+            if self._locked:
+                if not blocking:
+                    return False
+                if not rt.wait_until(self, lambda: not self._locked,
+                                     None if timeout == -1 else timeout, site):
+                    return False
+            self._locked = True
+            self._owner = rec
+            self._acquired_at = site
+            rt.note_acquired(rec, self, site)
+            return True
+
+    def release(self) -> None:
+        rt.scheduling_point("release")
+        with rt.mutex:
+            if not self._locked:
+                raise RuntimeError("release unlocked lock")
+            self._release_locked()
+
+    def _release_locked(self) -> None:
+        rt.note_released(self._owner, self)
+        self._locked = False
+        self._owner = None
+        self._acquired_at = None
+        rt.notify(self)
+
+    def locked(self) -> bool:
+        return self._locked
+
+    def _is_owned(self) -> bool:
+        return self._locked and self._owner is rt.current()
+
+    def _release_save(self) -> Any:
+        with rt.mutex:
+            if not self._locked:
+                raise RuntimeError("release unlocked lock")
+            self._release_locked()
+        return None
+
+    def _acquire_restore(self, state: Any) -> None:
+        self.acquire()
+
+    def _at_fork_reinit(self) -> None:
+        self._locked = False
+        self._owner = None
+        self.waiters = []
+
+    def __enter__(self) -> bool:
+        return self.acquire()
+
+    def __exit__(self, t: type[BaseException] | None, v: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.release()
+
+    def __repr__(self) -> str:
+        state = "locked" if self._locked else "unlocked"
+        extra = ""
+        if self._owner is not None:
+            extra = f" by {self._owner.name}"
+            if self._acquired_at is not None:
+                extra += f" (acquired {self._acquired_at.short})"
+        if self.waiters:
+            extra += f", {len(self.waiters)} waiting"
+        return f"<{state} {type(self).__name__}{_where(self._created_at)}{extra}>"
+
+
+class RLock(Lock):
+    """`threading.RLock`, instrumented: the owner may take it again; release it as often."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._count = 0
+
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+        if not blocking and timeout != -1:
+            raise ValueError("can't specify a timeout for a non-blocking call")
+        if timeout < 0 and timeout != -1:
+            raise ValueError("timeout value must be a non-negative number")
+        rt.scheduling_point("acquire")
+        rec = rt.current()
+        site = caller_site(2)
+        with rt.mutex:
+            if self._locked and self._owner is rec:
+                self._count += 1
+                return True
+            if rec.held:
+                rt.note_acquiring(rec, self, site)
+            if self._locked:
+                if not blocking:
+                    return False
+                if not rt.wait_until(self, lambda: not self._locked,
+                                     None if timeout == -1 else timeout, site):
+                    return False
+            self._locked = True
+            self._owner = rec
+            self._count = 1
+            self._acquired_at = site
+            rt.note_acquired(rec, self, site)
+            return True
+
+    def release(self) -> None:
+        rt.scheduling_point("release")
+        with rt.mutex:
+            if not self._locked or self._owner is not rt.current():
+                raise RuntimeError("cannot release un-acquired lock")
+            self._count -= 1
+            if self._count == 0:
+                self._release_locked()
+
+    def _release_save(self) -> Any:
+        with rt.mutex:
+            if not self._locked or self._owner is not rt.current():
+                raise RuntimeError("cannot release un-acquired lock")
+            count = self._count
+            self._count = 0
+            self._release_locked()
+        return count
+
+    def _acquire_restore(self, state: Any) -> None:
+        self.acquire()
+        self._count = state
+
+    def __repr__(self) -> str:
+        base = super().__repr__()
+        return base.replace(">", f" count={self._count}>") if self._locked else base
+
+
+class _Waiter:
+    """One thread's place in a Condition's queue: signalled by notify."""
+
+    __slots__ = ("condition", "signalled", "waiters")
+
+    def __init__(self, condition: Condition) -> None:
+        self.condition = condition
+        self.signalled = False
+        self.waiters: list[ThreadRec] = []
+
+    def owners(self) -> list[ThreadRec]:
+        return []
+
+    def describe(self) -> str:
+        return self.condition.describe()
+
+
+class Condition:
+    """`threading.Condition`, instrumented. With no lock given, it makes an `RLock`."""
+
+    def __init__(self, lock: Any = None) -> None:
+        if lock is None:
+            lock = RLock()
+        self._lock = lock
+        self.acquire = lock.acquire
+        self.release = lock.release
+        self._waiters: deque[_Waiter] = deque()
+        self._created_at = caller_site(2)
+        self._described_by: Any = None
+
+    def owners(self) -> list[ThreadRec]:
+        return []
+
+    def describe(self) -> str:
+        from .report import describe_wait
+
+        return describe_wait(_Waiter(self))
+
+    def __enter__(self) -> bool:
+        return bool(self._lock.__enter__())
+
+    def __exit__(self, *args: Any) -> None:
+        self._lock.__exit__(*args)
+
+    def _is_owned(self) -> bool:
+        owned = getattr(self._lock, "_is_owned", None)
+        if owned is not None:
+            return bool(owned())
+        if self._lock.acquire(False):
+            self._lock.release()
+            return False
+        return True
+
+    def _release_save(self) -> Any:
+        save = getattr(self._lock, "_release_save", None)
+        if save is not None:
+            return save()
+        self._lock.release()
+        return None
+
+    def _acquire_restore(self, state: Any) -> None:
+        restore = getattr(self._lock, "_acquire_restore", None)
+        if restore is not None:
+            restore(state)
+        else:
+            self._lock.acquire()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        if not self._is_owned():
+            raise RuntimeError("cannot wait on un-acquired lock")
+        site = caller_site(2)
+        waiter = _Waiter(self)
+        self._waiters.append(waiter)
+        saved = self._release_save()
+        got = False
+        try:
+            with rt.mutex:
+                got = rt.wait_until(waiter, lambda: waiter.signalled, timeout, site)
+            return got
+        finally:
+            if not got:
+                with rt.mutex:
+                    try:
+                        self._waiters.remove(waiter)
+                    except ValueError:
+                        pass
+            self._acquire_restore(saved)
+
+    def wait_for(self, predicate: Callable[[], Any], timeout: float | None = None) -> Any:
+        endtime = None
+        waittime = timeout
+        result = predicate()
+        while not result:
+            if waittime is not None:
+                if endtime is None:
+                    endtime = rt.monotonic() + waittime
+                else:
+                    waittime = endtime - rt.monotonic()
+                    if waittime <= 0:
+                        break
+            self.wait(waittime)
+            result = predicate()
+        return result
+
+    def notify(self, n: int = 1) -> None:
+        if not self._is_owned():
+            raise RuntimeError("cannot notify on un-acquired lock")
+        rt.scheduling_point("notify")
+        with rt.mutex:
+            woken = 0
+            while self._waiters and woken < n:
+                waiter = self._waiters.popleft()
+                waiter.signalled = True
+                rt.notify(waiter)
+                woken += 1
+
+    def notify_all(self) -> None:
+        self.notify(len(self._waiters))
+
+    notifyAll = notify_all
+
+    def __repr__(self) -> str:
+        return f"<Condition({self._lock!r}), {len(self._waiters)} waiting>"
+
+
+class Semaphore(_OrigSemaphore):
+    """`threading.Semaphore` on instrumented parts (the standard library's own code)."""
+
+    def __init__(self, value: int = 1) -> None:
+        super().__init__(value)
+        self._cond = Condition(Lock())
+        self._cond._described_by = self
+        self._created_at = caller_site(2)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}{_where(self._created_at)}: value={self._value}>"
+
+
+class BoundedSemaphore(_OrigBoundedSemaphore):
+    """`threading.BoundedSemaphore` on instrumented parts."""
+
+    def __init__(self, value: int = 1) -> None:
+        super().__init__(value)
+        self._cond = Condition(Lock())
+        self._cond._described_by = self
+        self._created_at = caller_site(2)
+
+    def __repr__(self) -> str:
+        return (f"<{type(self).__name__}{_where(self._created_at)}: "
+                f"value={self._value}/{self._initial_value}>")
+
+
+class Event(_OrigEvent):
+    """`threading.Event` on instrumented parts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._cond = Condition(Lock())
+        self._cond._described_by = self
+        self._created_at = caller_site(2)
+
+    def __repr__(self) -> str:
+        state = "set" if self._flag else "unset"
+        return f"<{state} Event{_where(self._created_at)}>"
+
+
+class Barrier(_OrigBarrier):
+    """`threading.Barrier` on instrumented parts."""
+
+    def __init__(self, parties: int, action: Callable[[], None] | None = None,
+                 timeout: float | None = None) -> None:
+        super().__init__(parties, action, timeout)
+        self._cond = Condition(Lock())
+        self._cond._described_by = self
+        self._created_at = caller_site(2)
+
+    def __repr__(self) -> str:
+        return (f"<Barrier{_where(self._created_at)}: "
+                f"{self._count}/{self._parties} waiting>")
+
+
+class _RawEvent:
+    """Thread start-up's own `_started` event: real, never a scheduling point."""
+
+    def __init__(self) -> None:
+        self._lock = _thread.allocate_lock()
+        self._lock.acquire()
+        self._flag = False
+
+    def is_set(self) -> bool:
+        return self._flag
+
+    def set(self) -> None:
+        if not self._flag:
+            self._flag = True
+            self._lock.release()
+
+    def clear(self) -> None:
+        pass
+
+    def wait(self, timeout: float | None = None) -> bool:
+        if not self._flag:
+            acquired = self._lock.acquire(True, -1 if timeout is None else timeout)
+            if acquired:
+                self._lock.release()
+        return self._flag
+
+
+# ---------------------------------------------------------------------------------------
+# Threads: who started them, their run wrapped so we know when they end.
+
+threads: weakref.WeakKeyDictionary[threading.Thread, ThreadRec] = weakref.WeakKeyDictionary()
+
+
+def _start(self: threading.Thread) -> None:
+    parent = rt._local.rec
+    run = parent.run if parent is not None else None
+    scope = parent.scope if parent is not None else None
+    if (run is None and (scope is None or scope.closed)) or not self._initialized \
+            or self._started.is_set():
+        _orig_start(self)
+        return
+    rec = ThreadRec(self.name, self)
+    rec.start_site = caller_site(2)
+    threads[self] = rec
+    with rt.mutex:
+        if run is not None:
+            run.add_thread(rec)
+        else:
+            assert scope is not None
+            rec.scope = scope
+            rec.name = scope.stable_name(self)
+            scope.threads.append(rec)
+    body = self.run
+    self.run = lambda: _thread_body(rec, body)  # type: ignore[method-assign]
+    self._started = _RawEvent()  # type: ignore[assignment]
+    try:
+        _orig_start(self)
+    except BaseException:
+        with rt.mutex:
+            rec.finished = True
+        raise
+    rt.scheduling_point("start")
+
+
+def _thread_body(rec: ThreadRec, body: Callable[[], None]) -> None:
+    run = rec.run
+    if run is not None:
+        run.enter(rec)
+    else:
+        rt.bind(rec)
+        with rt.mutex:
+            rec.entered = True
+    try:
+        body()
+    except (rt.DeadlockError, rt.ThreadlessonStop):
+        pass
+    except BaseException as exc:  # every exception of a thread is the test's business
+        with rt.mutex:
+            if run is not None:
+                run.failures.append(rt.Failure(rec.name, exc, "exception"))
+            elif rec.scope is not None:
+                rec.scope.exceptions.append(rt.ThreadException(rec.name, exc, rec.start_site))
+    finally:
+        if run is not None:
+            run.exit(rec)
+        else:
+            with rt.mutex:
+                rt.thread_finished(rec)
+            rt.unbind()
+
+
+def _join(self: threading.Thread, timeout: float | None = None) -> None:
+    rec = threads.get(self)
+    if rec is None or rt._local.rec is None:
+        _orig_join(self, timeout)
+        return
+    if not self._started.is_set():
+        raise RuntimeError("cannot join thread before it is started")
+    if self is threading.current_thread():
+        raise RuntimeError("cannot join current thread")
+    if timeout is not None:
+        timeout = max(timeout, 0)
+    rt.scheduling_point("join")
+    site = caller_site(2)
+    with rt.mutex:
+        done = rt.wait_until(rec, lambda: rec.finished, timeout, site)
+    if done:
+        # Our record ends a few byte-codes before the OS thread does: wait for that too,
+        # so that is_alive() is False after join(), as threading promises.
+        _orig_join(self, None)
+
+
+def _is_alive(self: threading.Thread) -> bool:
+    rec = threads.get(self)
+    if rec is not None and rec.run is not None:
+        # Deterministic under the scheduler: the OS thread may linger a few byte-codes.
+        return self._started.is_set() and not rec.finished
+    return _orig_is_alive(self)
+
+
+# ---------------------------------------------------------------------------------------
+# Futures: an exception nobody retrieved is an exception lost.
+
+_orig_set_exception = futures_base.Future.set_exception
+_orig_result = futures_base.Future.result
+_orig_exception = futures_base.Future.exception
+
+
+def _set_exception(self: concurrent.futures.Future[Any], exception: BaseException | None) -> None:
+    _orig_set_exception(self, exception)
+    rec = rt._local.rec
+    if rec is None or isinstance(exception, (rt.DeadlockError, rt.ThreadlessonStop)):
+        return
+    owner = rec.run if rec.run is not None else rec.scope
+    if owner is not None:
+        pending: list[Any] | None = getattr(owner, "futures", None)
+        if pending is None:
+            pending = []
+            owner.futures = pending
+        pending.append((weakref.ref(self), rec.name, exception))
+
+
+def _result(self: concurrent.futures.Future[Any], timeout: float | None = None) -> Any:
+    self._threadlesson_retrieved = True  # type: ignore[attr-defined]
+    return _orig_result(self, timeout)
+
+
+def _exception(self: concurrent.futures.Future[Any],
+               timeout: float | None = None) -> BaseException | None:
+    self._threadlesson_retrieved = True  # type: ignore[attr-defined]
+    return _orig_exception(self, timeout)
+
+
+def unretrieved(owner: Any) -> list[tuple[str, BaseException]]:
+    """Exceptions set on futures that nobody asked for, as asyncio reports them."""
+    lost = []
+    for ref, name, exc in getattr(owner, "futures", ()):
+        future = ref()
+        if future is None or not getattr(future, "_threadlesson_retrieved", False):
+            lost.append((name, exc))
+    return lost
+
+
+# ---------------------------------------------------------------------------------------
+# The patch: install for an active test, restore whatever happens.
+
+
+class Patch:
+    """Swaps the instrumented primitives into `threading`, `queue`, `time` and futures.
+
+    Nested installs are counted, so `explore` inside an active test does not undo the
+    test's patch. `restore` puts back exactly the objects found at install time.
+    """
+
+    def __init__(self, threads_only: bool = False) -> None:
+        self._threads_only = threads_only
+        self._depth = 0
+        self._saved: list[tuple[Any, str, Any]] = []
+
+    @property
+    def installed(self) -> bool:
+        return self._depth > 0
+
+    def _targets(self) -> list[tuple[Any, str, Any]]:
+        if self._threads_only:
+            # Leak checks alone: know who started which thread, and see thread exceptions.
+            return [
+                (threading.Thread, "start", _start),
+                (futures_base.Future, "set_exception", _set_exception),
+                (futures_base.Future, "result", _result),
+                (futures_base.Future, "exception", _exception),
+            ]
+        return [
+            (threading, "Lock", Lock),
+            (threading, "RLock", RLock),
+            (threading, "Condition", Condition),
+            (threading, "Semaphore", Semaphore),
+            (threading, "BoundedSemaphore", BoundedSemaphore),
+            (threading, "Event", Event),
+            (threading, "Barrier", Barrier),
+            (threading, "_time", rt.monotonic),
+            (threading.Thread, "start", _start),
+            (threading.Thread, "join", _join),
+            (threading.Thread, "is_alive", _is_alive),
+            (queue, "SimpleQueue", queue._PySimpleQueue),  # type: ignore[attr-defined]
+            (queue, "time", rt.monotonic),
+            (time, "sleep", rt.sleep),
+            (time, "monotonic", rt.monotonic),
+            (time, "time", rt.wall_time),
+            (time, "perf_counter", rt.perf_counter),
+            (futures_thread, "_global_shutdown_lock", _shutdown_lock),
+            (futures_base.Future, "set_exception", _set_exception),
+            (futures_base.Future, "result", _result),
+            (futures_base.Future, "exception", _exception),
+        ]
+
+    def install(self) -> None:
+        self._depth += 1
+        if self._depth > 1:
+            return
+        saved = []
+        for obj, name, value in self._targets():
+            saved.append((obj, name, obj.__dict__[name]))
+            setattr(obj, name, value)
+        self._saved = saved
+
+    def restore(self) -> None:
+        if self._depth == 0:
+            return
+        self._depth -= 1
+        if self._depth > 0:
+            return
+        for obj, name, value in reversed(self._saved):
+            setattr(obj, name, value)
+        self._saved = []
+
+
+_shutdown_lock = Lock()
+patch = Patch()
+thread_patch = Patch(threads_only=True)

@@ -1,0 +1,312 @@
+"""Learner-facing text: pure functions from data to strings.
+
+Every report starts with `threadlesson: <diagnosis>`, names threads stably (`Thread-1`,
+never CPython's drifting numbers), and points at lines of the learner's own files.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import sys
+import traceback
+import types
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .frames import Site, is_user_file, site_of
+
+if TYPE_CHECKING:
+    from .runtime import Step
+    from .waits import DeadlockReport, Inversion
+
+MAX_STEPS = 24
+
+
+def locate(obj: Any) -> tuple[Any, str] | None:
+    """The object and attribute that hold `obj` (`account`, "lock"), found without running
+    any of the learner's code: safe under the engine's mutex."""
+    for ref in gc.get_referrers(obj):
+        if isinstance(ref, (types.FrameType, type)):
+            continue
+        if isinstance(ref, dict):
+            attrs = [k for k, v in ref.items() if v is obj and isinstance(k, str)]
+            if not attrs:
+                continue
+            for owner in gc.get_referrers(ref):
+                if isinstance(owner, types.ModuleType) and owner.__dict__ is ref:
+                    return owner, attrs[0]
+                if not isinstance(owner, type) and _instance_dict(owner) is ref:
+                    if not type(owner).__module__.startswith("pytest_threadlesson"):
+                        return owner, attrs[0]
+        else:
+            inst = _instance_dict(ref)
+            if inst is None or type(ref).__module__.startswith("pytest_threadlesson"):
+                continue
+            attrs = [k for k, v in inst.items() if v is obj]
+            if attrs:
+                return ref, attrs[0]
+    return None
+
+
+def _instance_dict(obj: Any) -> dict[str, Any] | None:
+    try:
+        found = object.__getattribute__(obj, "__dict__")
+    except (AttributeError, TypeError):
+        return None
+    return found if isinstance(found, dict) else None
+
+
+def waited_object(waitable: Any) -> Any:
+    """The primitive a learner would name for what a thread waits on."""
+    condition = getattr(waitable, "condition", None)
+    if condition is not None:
+        described = getattr(condition, "_described_by", None)
+        return described if described is not None else condition
+    if hasattr(waitable, "_locked"):
+        return waitable
+    return None
+
+
+def object_name(obj: Any, owners: dict[int, Any] | None = None) -> str:
+    """How the learner would name `obj`: `Account('alice').lock`, else kind and birthplace."""
+    entry = owners.get(id(obj)) if owners else None
+    located = entry[1] if entry is not None else locate(obj)
+    if located is not None:
+        owner, attr = located
+        label = _owner_label(owner)
+        if label is not None:
+            return f"{label}.{attr}"
+    created: Site | None = getattr(obj, "_created_at", None)
+    where = f" ({created.short})" if created is not None else ""
+    return f"{_kind(obj)}{where}"
+
+
+def _kind(obj: Any) -> str:
+    return type(obj).__name__
+
+
+def _owner_label(owner: Any) -> str | None:
+    if isinstance(owner, types.ModuleType):
+        return owner.__name__.rsplit(".", 1)[-1]
+    cls = type(owner)
+    module = getattr(cls, "__module__", "")
+    if module in ("queue", "concurrent.futures._base"):
+        return f"{module.rsplit('.', 1)[-1]}.{cls.__name__}"
+    if cls.__repr__ is not object.__repr__:
+        try:
+            text = repr(owner)
+        except BaseException:
+            return cls.__name__
+        if " at 0x" not in text and len(text) <= 40:
+            return text
+    return cls.__name__
+
+
+def describe_wait(waitable: Any, owners: dict[int, Any] | None = None) -> str:
+    """What a thread waits for, in words: `Account('bob').lock`, `thread 'w' to finish`."""
+    obj = waited_object(waitable)
+    if obj is not None:
+        return object_name(obj, owners)
+    describe = getattr(waitable, "describe", None)
+    return str(describe()) if describe is not None else type(waitable).__name__
+
+
+# ---------------------------------------------------------------------------------------
+# Deadlocks
+
+
+_TITLES = {
+    "cycle": "deadlock: threads wait for each other in a cycle, and none can move",
+    "all-blocked": "deadlock: every thread is waiting and none can move",
+    "self": "deadlock: a thread waits for a lock it already holds",
+    "timeout": "no progress before the deadlock timeout: every thread, where it is now",
+}
+
+
+def render_deadlock(report: DeadlockReport) -> str:
+    lines = [f"threadlesson: {_TITLES.get(report.kind, 'deadlock')}"]
+    width = max((len(t.name) for t in report.threads), default=8)
+    for t in report.threads:
+        pad = " " * width
+        held = [(object_name(lock, report.owners), site) for lock, site in t.held]
+        holds = [f"holds {name}" + (f"   (acquired {site.short})" if site else "")
+                 for name, site in held]
+        if not holds:
+            holds = ["holds nothing"]
+        lines.append(f"  {t.name:<{width}} {holds[0]}")
+        lines.extend(f"  {pad} {h}" for h in holds[1:])
+        if t.waiting_on is not None:
+            what = describe_wait(t.waiting_on, report.owners)
+            where = f"   ({t.wait_site.short})" if t.wait_site is not None else ""
+            timed = " with a timeout" if t.timed else ""
+            lines.append(f"  {pad} waits  {what}{timed}{where}")
+            if t.wait_site is not None and t.wait_site.source:
+                lines.append(f"  {pad}        {t.wait_site.source}")
+        stack = report.stacks.get(t.name)
+        if stack:
+            lines.extend(f"  {pad} {line}" for line in stack)
+    if report.kind == "self":
+        lines.append("  (a threading.Lock can be held once: taking it again waits forever)")
+    return "\n".join(lines)
+
+
+def render_inversion(inversion: Inversion) -> str:
+    lines = ["threadlesson: deadlock: lock-order inversion: locks taken in opposite orders",
+             "  (this run did not hang; another interleaving of the same code will)"]
+    for edge in inversion.edges:
+        first = object_name(edge.first, inversion.owners) + (
+            f" ({edge.first_site.short})" if edge.first_site else "")
+        second = object_name(edge.second, inversion.owners) + (
+            f" ({edge.second_site.short})" if edge.second_site else "")
+        lines.append(f"  {edge.thread} took {first}")
+        lines.append(f"  {' ' * len(edge.thread)}  then {second}")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------
+# Leaks and exceptions in threads
+
+
+@dataclass
+class LeakedThread:
+    name: str
+    daemon: bool
+    target: str | None
+    started_at: Site | None
+    now_at: Site | None
+    waiting: str | None = None
+
+
+def describe_leak(thread: Any, name: str, started_at: Site | None,
+                  waiting_on: Any = None) -> LeakedThread:
+    frame = sys._current_frames().get(thread.ident) if thread.ident else None
+    target = getattr(thread, "_target", None)
+    target_name = getattr(target, "__qualname__", None) if target is not None else None
+    waiting = describe_wait(waiting_on) if waiting_on is not None else None
+    return LeakedThread(name, bool(thread.daemon), target_name, started_at, site_of(frame),
+                        waiting)
+
+
+def render_leaks(leaks: Sequence[LeakedThread]) -> str:
+    count = len(leaks)
+    lines = [f"threadlesson: leak: {count} thread{'s' if count != 1 else ''} "
+             "outlived the test"]
+    for leak in leaks:
+        flag = "daemon" if leak.daemon else "non-daemon"
+        target = f", target {leak.target}" if leak.target else ""
+        started = (f" started at {leak.started_at.short} in {leak.started_at.function}"
+                   if leak.started_at else "")
+        lines.append(f"  {leak.name!r} ({flag}{target}){started}")
+        if leak.now_at is not None:
+            lines.append(f"  now at {leak.now_at.short} in {leak.now_at.function}: "
+                         f"{leak.now_at.source}")
+        elif leak.waiting is None:
+            lines.append("  now outside your code (in a library or C call)")
+        if leak.waiting is not None:
+            lines.append(f"  waiting for {leak.waiting}")
+    if any(leak.daemon for leak in leaks):
+        lines.append("  (daemon=True does not stop a thread: it only stops Python "
+                     "from waiting for it)")
+    return "\n".join(lines)
+
+
+def render_thread_exception(thread: str, exc: BaseException,
+                            started_at: Site | None = None) -> str:
+    where = f" (started at {started_at.short})" if started_at else ""
+    tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    body = "\n".join("  " + line for line in _user_traceback(tb).rstrip().splitlines())
+    return (f"threadlesson: lost-exception: an exception in thread {thread!r}{where} "
+            f"that the caller never saw\n{body}")
+
+
+def render_unretrieved(items: Sequence[tuple[str, BaseException]]) -> str:
+    lines = ["threadlesson: lost-exception: a Future's exception was never retrieved"]
+    for thread, exc in items:
+        lines.append(f"  in {thread}: {type(exc).__name__}: {exc}")
+        site = _innermost_user_site(exc.__traceback__)
+        if site is not None:
+            lines.append(f"    raised at {site.short} in {site.function}: {site.source}")
+    lines.append("  (nobody called result() or exception() on its future)")
+    return "\n".join(lines)
+
+
+def _user_traceback(text: str) -> str:
+    """Keep the learner's own frames of a traceback; drop ours and the library's."""
+    out: list[str] = []
+    skip = False
+    for line in text.splitlines(keepends=True):
+        if line.startswith('  File "'):
+            skip = not is_user_file(line.split('"', 2)[1])
+        elif not line.startswith("    "):
+            skip = False
+        if not skip:
+            out.append(line)
+    return "".join(out)
+
+
+def _innermost_user_site(tb: types.TracebackType | None) -> Site | None:
+    found: Site | None = None
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if is_user_file(code.co_filename):
+            found = Site(code.co_filename, tb.tb_lineno, code.co_name)
+        tb = tb.tb_next
+    return found
+
+
+# ---------------------------------------------------------------------------------------
+# Races: the interleaving that broke the scenario
+
+
+def describe_failure(thread: str, exc: BaseException) -> list[str]:
+    """The failing statement and its message: `assert c.value == 3  ->  2 == 3`."""
+    site = _innermost_user_site(exc.__traceback__)
+    message = str(exc).strip().splitlines()
+    first = message[0] if message else ""
+    if isinstance(exc, AssertionError):
+        if first.startswith("assert "):
+            first = first[len("assert "):]
+        source = site.source if site is not None else "assert ..."
+        line = f"{source}  ->  {first}" if first else source
+    else:
+        line = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+    lines = [f"  {line}"]
+    if site is not None:
+        lines.append(f"  in {thread} at {site.short} in {site.function}")
+    return lines
+
+
+def render_steps(steps: Sequence[Step], names: Sequence[str]) -> list[str]:
+    """The interleaving as one column per thread (or one row per step when too wide)."""
+    shown = list(steps)[-MAX_STEPS:]
+    hidden = len(steps) - len(shown)
+    if not shown:
+        return []
+    order: list[int] = []
+    for step in shown:
+        if step.thread not in order:
+            order.append(step.thread)
+
+    def cell(step: Step) -> str:
+        return f"{step.site.short}  {step.site.source}"
+
+    width = min(max(len(cell(s)) for s in shown), 52) + 2
+    lines = []
+    if hidden:
+        lines.append(f"  ({hidden} earlier steps not shown)")
+    if len(order) <= 3 and 8 + width * len(order) <= 120:
+        header = "  step  " + "".join(f"{names[t]:<{width}}" for t in order)
+        lines.append(header.rstrip())
+        for n, step in enumerate(shown, hidden + 1):
+            col = order.index(step.thread)
+            text = cell(step)
+            if len(text) > width - 2:
+                text = text[: width - 5] + "..."
+            lines.append(f"  {n:>4}  " + " " * (width * col) + text)
+        return lines
+    name_width = max(len(names[t]) for t in order)
+    for n, step in enumerate(shown, hidden + 1):
+        lines.append(f"  {n:>4}  {names[step.thread]:<{name_width}}  {cell(step)}")
+    return lines

@@ -1,0 +1,752 @@
+"""The kernel under the instrumented primitives: who is waiting for what, and who runs.
+
+Design note
+-----------
+Every instrumented primitive (primitives.py) keeps its state in plain Python, guarded by
+one process-wide mutex, and blocks through a single function, `wait_until`. That function
+knows two ways of blocking, which is what lets one set of primitives serve both halves of
+the plugin:
+
+* **free** threads (a plain test with the `threadlesson` marker, every kata) are real OS
+  threads. A thread that must wait parks on its own private lock. Before it parks, it looks
+  at the wait-for graph: a cycle, or every thread of the test parked without a timeout,
+  is a deadlock, reported at the moment it forms (this is Go's "all goroutines are asleep"
+  and the classic wait-for-graph check of database lock managers);
+* **controlled** threads (inside `contention.explore`) are OS threads too, but only one of
+  them holds the baton at a time, as in loom and shuttle. Waiting means handing the baton
+  to a thread the strategy picks; time is virtual, so a timed wait expires only when
+  nothing else can run.
+
+The mutex is a raw `_thread` lock, never one of ours, and it is never held while a
+thread is parked, so the engine's correctness does not lean on the GIL.
+
+Prior art: trio's ParkingLot (one FIFO of parked tasks per primitive), CPython's
+`threading.Condition` (waiter locks), shuttle's `ExecutionState` (the baton).
+"""
+
+from __future__ import annotations
+
+import _thread
+import re
+import sys
+import threading
+import time
+import types
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from .frames import Site, caller_site, is_user_file
+from .waits import DeadlockReport, LockOrderGraph, ThreadState, find_cycle
+
+if TYPE_CHECKING:
+    from .scheduler import Strategy
+
+# Captured at import, before anything is patched.
+_real_monotonic = time.monotonic
+_real_time = time.time
+_real_perf_counter = time.perf_counter
+_real_sleep = time.sleep
+_allocate = _thread.allocate_lock
+_get_ident = _thread.get_ident
+
+mutex = _allocate()
+
+
+class DeadlockError(BaseException):
+    """Raised in every thread of a deadlock so that it unwinds.
+
+    A BaseException, like KeyboardInterrupt, so that `except Exception: retry` in the code
+    under test cannot swallow it and block again.
+    """
+
+    def __init__(self, report: DeadlockReport) -> None:
+        super().__init__()
+        self.report = report
+
+    def __str__(self) -> str:
+        # Rendered on demand, never under the engine's mutex: it may call user __repr__.
+        return self.report.render()
+
+
+class ThreadlessonStop(BaseException):
+    """Raised into a thread that the plugin must stop (a leak, an aborted schedule)."""
+
+
+class Waitable(Protocol):
+    """Anything a thread can wait on: it has waiters, and maybe owners."""
+
+    waiters: list[ThreadRec]
+
+    def owners(self) -> list[ThreadRec]: ...
+
+    def describe(self) -> str: ...
+
+
+@dataclass(eq=False)
+class Held:
+    """A lock a thread holds, and where it took it."""
+
+    lock: Any
+    site: Site | None
+
+
+class ThreadRec:
+    """The engine's record of one thread: what it holds, what it waits on, where it is."""
+
+    def __init__(self, name: str, thread: threading.Thread | None = None) -> None:
+        self.name = name
+        self.thread = thread
+        self.ident: int | None = None
+        self.baton = _allocate()
+        self.baton.acquire()
+        self.token = False
+        self.waiting_on: Waitable | None = None
+        self.wait_site: Site | None = None
+        self.timed = False
+        self.sleeping = False
+        self.pending: BaseException | None = None
+        self.held: list[Held] = []
+        self.finished = False
+        self.entered = False
+        self.scope: Scope | None = None
+        self.run: ControlledRun | None = None
+        self.start_site: Site | None = None
+        self.joiners: list[ThreadRec] = []
+        # Controlled mode only.
+        self.idx = 0
+        self.blocked = False
+        self.deadline: float | None = None
+        self.timed_out = False
+        self.frame: types.FrameType | None = None
+        self.traced = False
+
+    # A thread is a Waitable for those who join it.
+    @property
+    def waiters(self) -> list[ThreadRec]:
+        return self.joiners
+
+    def owners(self) -> list[ThreadRec]:
+        return [self]
+
+    def describe(self) -> str:
+        return f"thread {self.name!r} to finish"
+
+    @property
+    def parked_untimed(self) -> bool:
+        return self.waiting_on is not None and not self.timed and not self.token \
+            and self.pending is None
+
+    def state(self) -> ThreadState:
+        return ThreadState(
+            name=self.name,
+            held=[(h.lock, h.site) for h in self.held],
+            waiting_on=self.waiting_on,
+            wait_site=self.wait_site,
+            timed=self.timed,
+        )
+
+    def __repr__(self) -> str:
+        return f"<ThreadRec {self.name}>"
+
+
+class _Local(threading.local):
+    rec: ThreadRec | None = None
+
+
+_local = _Local()
+
+
+def current() -> ThreadRec:
+    """The record of the calling thread, made on first use for threads we did not start."""
+    rec = _local.rec
+    if rec is None:
+        rec = ThreadRec(threading.current_thread().name)
+        rec.ident = _get_ident()
+        rec.entered = True
+        _local.rec = rec
+    return rec
+
+
+def bind(rec: ThreadRec) -> None:
+    rec.ident = _get_ident()
+    _local.rec = rec
+
+
+def unbind() -> None:
+    _local.rec = None
+
+
+# ---------------------------------------------------------------------------------------
+# Scopes: the threads of one test, free mode.
+
+
+@dataclass
+class ThreadException:
+    thread: str
+    exc: BaseException
+    start_site: Site | None
+
+
+class Scope:
+    """One test's threads (its own and those it started) and what went wrong among them."""
+
+    def __init__(self, main: ThreadRec, *, detect: bool = True) -> None:
+        self.main = main
+        self.detect = detect
+        self.threads: list[ThreadRec] = [main]
+        self.deadlock: DeadlockReport | None = None
+        self.order = LockOrderGraph()
+        self.exceptions: list[ThreadException] = []
+        self.closed = False
+        self.futures: list[Any] = []
+        self._names = 0
+
+    def stable_name(self, thread: threading.Thread) -> str:
+        self._names += 1
+        return _display_name(thread, self._names)
+
+    def live(self) -> list[ThreadRec]:
+        return [t for t in self.threads if not t.finished]
+
+    def declare(self, report: DeadlockReport) -> DeadlockError:
+        """Record a deadlock and wake every parked thread of the test with it."""
+        if self.deadlock is None:
+            self.deadlock = report
+        error = DeadlockError(self.deadlock)
+        for rec in self.threads:
+            if rec.waiting_on is not None and rec is not current():
+                rec.pending = DeadlockError(self.deadlock)
+                unpark(rec)
+        return error
+
+
+def _display_name(thread: threading.Thread, number: int) -> str:
+    """The user's name for a thread, or a stable one: CPython's `Thread-7` numbers drift."""
+    name = thread.name
+    if name.startswith("ThreadPoolExecutor-"):
+        return f"pool-worker-{number}"
+    if re.fullmatch(r"Thread-\d+( \(.*\))?", name):
+        return f"Thread-{number}"
+    return name
+
+
+# ---------------------------------------------------------------------------------------
+# Blocking: the one place where threads wait.
+
+
+def unpark(rec: ThreadRec) -> None:
+    """Wake a parked thread (mutex held). Free mode: release its lock; controlled: mark it."""
+    if rec.run is not None:
+        rec.blocked = False
+        return
+    if not rec.token:
+        rec.token = True
+        rec.baton.release()
+
+
+def notify(waitable: Waitable) -> None:
+    """Wake everyone waiting on `waitable` (mutex held); they re-check their condition."""
+    for rec in list(waitable.waiters):
+        unpark(rec)
+
+
+def wait_until(
+    waitable: Waitable,
+    ready: Callable[[], bool],
+    timeout: float | None = None,
+    site: Site | None = None,
+) -> bool:
+    """Block (mutex held) until `ready()` or the timeout; True when ready.
+
+    Timeouts follow `threading`: None waits forever, a negative or zero timeout only polls.
+    """
+    if ready():
+        return True
+    if timeout is not None and timeout <= 0:
+        return False
+    rec = current()
+    if rec.run is not None:
+        return rec.run.block(rec, waitable, ready, timeout, site)
+    deadline = None if timeout is None else _real_monotonic() + timeout
+    rec.waiting_on = waitable
+    rec.wait_site = site
+    rec.timed = timeout is not None
+    waitable.waiters.append(rec)
+    try:
+        while True:
+            _raise_pending(rec)
+            if not rec.timed:
+                _detect(rec)
+            remaining = -1.0
+            if deadline is not None:
+                remaining = deadline - _real_monotonic()
+                if remaining <= 0:
+                    return ready()
+            mutex.release()
+            try:
+                got = rec.baton.acquire(True, remaining)
+            finally:
+                mutex.acquire()
+            if rec.token:
+                if not got:
+                    rec.baton.acquire()
+                rec.token = False
+            _raise_pending(rec)
+            if ready():
+                return True
+    finally:
+        waitable.waiters.remove(rec)
+        rec.waiting_on = None
+        rec.wait_site = None
+        rec.timed = False
+
+
+def _raise_pending(rec: ThreadRec) -> None:
+    error = rec.pending
+    if error is not None:
+        rec.pending = None
+        raise error
+
+
+def _detect(rec: ThreadRec) -> None:
+    """About to park without a timeout: is this the wait that closes a deadlock?"""
+    scope = rec.scope
+    if scope is None or not scope.detect or scope.closed:
+        return
+    if scope.deadlock is not None:
+        raise DeadlockError(scope.deadlock)
+    cycle = find_cycle(rec)
+    if cycle is not None:
+        raise scope.declare(DeadlockReport.cycle([t.state() for t in cycle]))
+    _check_all_blocked(scope, rec)
+
+
+def _check_all_blocked(scope: Scope, waiting: ThreadRec | None) -> None:
+    live = scope.live()
+    if not live:
+        return
+    if all(t is waiting or t.parked_untimed for t in live):
+        if waiting is None and not any(t.parked_untimed for t in live):
+            return
+        error = scope.declare(DeadlockReport.all_blocked([t.state() for t in live]))
+        if waiting is not None:
+            raise error
+
+
+def thread_finished(rec: ThreadRec) -> None:
+    """A tracked thread's code returned (mutex held): wake joiners, maybe it was the last hope."""
+    rec.finished = True
+    notify(rec)
+    scope = rec.scope
+    if scope is not None and scope.detect and not scope.closed and scope.deadlock is None:
+        _check_all_blocked(scope, None)
+
+
+# ---------------------------------------------------------------------------------------
+# Locks held: the lock-order graph and the `holds` column of every report.
+
+
+def note_acquiring(rec: ThreadRec, lock: Any, site: Site | None) -> None:
+    """Before a thread waits for `lock`: record the order against every lock it holds."""
+    scope = rec.scope if rec.run is None else rec.run.scope_for_order
+    if scope is None:
+        return
+    for held in rec.held:
+        if held.lock is not lock:
+            scope.order.add(held.lock, held.site, lock, site, rec.name)
+
+
+def note_acquired(rec: ThreadRec, lock: Any, site: Site | None) -> None:
+    rec.held.append(Held(lock, site))
+
+
+def note_released(rec: ThreadRec | None, lock: Any) -> None:
+    if rec is None:
+        return
+    for i in range(len(rec.held) - 1, -1, -1):
+        if rec.held[i].lock is lock:
+            del rec.held[i]
+            return
+
+
+# ---------------------------------------------------------------------------------------
+# Controlled mode: one thread at a time, a strategy picks who goes next.
+
+
+class ScheduleAborted(ThreadlessonStop):
+    """Raised into the threads of a schedule that cannot go on (step limit, wall limit)."""
+
+
+@dataclass
+class Step:
+    thread: int
+    site: Site
+
+
+@dataclass
+class Failure:
+    thread: str
+    exc: BaseException
+    kind: str  # "exception" | "deadlock" | "leak" | "livelock"
+
+
+@dataclass
+class RunOutcome:
+    failures: list[Failure] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
+    threads_started: int = 0
+    switches: int = 0
+    points: int = 0
+
+
+class ControlledRun:
+    """One schedule of one scenario: the threads, the baton, the virtual clock."""
+
+    def __init__(self, strategy: Strategy, *, max_points: int, log_size: int = 400) -> None:
+        self.strategy = strategy
+        self.threads: list[ThreadRec] = []
+        self.running: ThreadRec | None = None
+        self.now = 0.0
+        self.epoch = _real_time()
+        self.max_points = max_points
+        self.points = 0
+        self.switches = 0
+        self.log: deque[Step] = deque(maxlen=log_size)
+        self.done = _allocate()
+        self.done.acquire()
+        self.failures: list[Failure] = []
+        self.deadlock: DeadlockReport | None = None
+        self.main: ThreadRec | None = None
+        self.aborted: str | None = None
+        self.scope_for_order: Scope | None = None
+        self.futures: list[Any] = []
+        self._trace_cache: dict[types.CodeType, bool] = {}
+
+    # -- threads ----------------------------------------------------------------------
+
+    def add_thread(self, rec: ThreadRec) -> None:
+        rec.run = rec.run or self
+        rec.idx = len(self.threads)
+        self.threads.append(rec)
+        if rec.thread is not None and rec.idx > 0:
+            rec.name = _display_name(rec.thread, rec.idx)
+
+    def enter(self, rec: ThreadRec) -> None:
+        """First thing a managed thread does: wait for its turn, then trace its code."""
+        bind(rec)
+        rec.baton.acquire()
+        with mutex:
+            rec.entered = True
+        self._install_trace(rec)
+
+    def exit(self, rec: ThreadRec) -> None:
+        """Last thing a managed thread does: finish, and hand the baton on without waiting."""
+        sys.settrace(None)
+        with mutex:
+            rec.finished = True
+            notify(rec)
+            nxt = self._choose(rec, "exit")
+            if nxt is None:
+                self.running = None
+                self.done.release()
+            else:
+                self._give(nxt)
+        unbind()
+
+    def alive(self) -> list[ThreadRec]:
+        return [t for t in self.threads if not t.finished]
+
+    # -- scheduling points ------------------------------------------------------------
+
+    def point(self, rec: ThreadRec, kind: str) -> None:
+        """A place where another thread may run (mutex not held)."""
+        with mutex:
+            self._count_point()
+            nxt = self._choose(rec, kind)
+            if nxt is not None and nxt is not rec:
+                self._switch(rec, nxt)
+            _raise_pending(rec)
+
+    def block(
+        self,
+        rec: ThreadRec,
+        waitable: Waitable,
+        ready: Callable[[], bool],
+        timeout: float | None,
+        site: Site | None,
+    ) -> bool:
+        rec.waiting_on = waitable
+        rec.wait_site = site
+        rec.timed = timeout is not None
+        rec.sleeping = waitable is SLEEP
+        rec.deadline = None if timeout is None else self.now + timeout
+        rec.timed_out = False
+        waitable.waiters.append(rec)
+        try:
+            while True:
+                _raise_pending(rec)
+                rec.blocked = True
+                self._count_point()
+                nxt = self._choose(rec, "block")
+                if nxt is not None and nxt is not rec:
+                    self._switch(rec, nxt)
+                _raise_pending(rec)
+                if ready():
+                    return True
+                if rec.timed_out:
+                    return False
+        finally:
+            rec.blocked = False
+            waitable.waiters.remove(rec)
+            rec.waiting_on = None
+            rec.wait_site = None
+            rec.timed = False
+            rec.sleeping = False
+            rec.deadline = None
+
+    def _count_point(self) -> None:
+        self.points += 1
+        if self.points > self.max_points and self.aborted is None:
+            self.abort(f"the scenario did not finish within {self.max_points} scheduling steps "
+                       "(an endless loop, or a thread spinning while it waits?)", "livelock")
+
+    def abort(self, why: str, kind: str) -> None:
+        self.aborted = why
+        self.failures.append(Failure(self.running.name if self.running else "?",
+                                     ScheduleAborted(why), kind))
+        for t in self.alive():
+            t.pending = ScheduleAborted(why)
+            t.blocked = False
+
+    def _switch(self, rec: ThreadRec, nxt: ThreadRec) -> None:
+        self.switches += 1
+        self._give(nxt)
+        mutex.release()
+        try:
+            rec.baton.acquire()
+        finally:
+            mutex.acquire()
+
+    def _give(self, nxt: ThreadRec) -> None:
+        self.running = nxt
+        if nxt.frame is not None:
+            self._log(nxt, nxt.frame)
+        nxt.baton.release()
+
+    def _choose(self, rec: ThreadRec | None, kind: str) -> ThreadRec | None:
+        while True:
+            runnable = [t for t in self.threads if not t.finished and not t.blocked]
+            sleepers = [t for t in self.threads
+                        if not t.finished and t.blocked and t.sleeping]
+            options = list(runnable)
+            if sleepers:
+                options.append(min(sleepers, key=lambda t: (t.deadline or 0.0, t.idx)))
+            if options:
+                current_ = rec if rec in runnable else None
+                pick = options[0] if len(options) == 1 else \
+                    self.strategy.choose(options, current_, kind)
+                if pick.blocked:
+                    self._advance(pick.deadline or self.now)
+                return pick
+            timed = [t for t in self.threads if not t.finished and t.blocked and t.timed]
+            if timed:
+                self._advance(min(t.deadline or self.now for t in timed))
+                continue
+            live = self.alive()
+            if not live:
+                return None
+            self._declare_deadlock(live)
+
+    def _advance(self, until: float) -> None:
+        self.now = max(self.now, until)
+        for t in self.threads:
+            if t.blocked and t.deadline is not None and t.deadline <= self.now:
+                t.blocked = False
+                t.timed_out = True
+
+    def _declare_deadlock(self, live: list[ThreadRec]) -> None:
+        states = [t.state() for t in live]
+        cycle = None
+        for t in live:
+            cycle = find_cycle(t)
+            if cycle is not None:
+                break
+        report = (DeadlockReport.cycle([t.state() for t in cycle]) if cycle
+                  else DeadlockReport.all_blocked(states))
+        if self.deadlock is None:
+            self.deadlock = report
+            self.failures.append(Failure(live[0].name, DeadlockError(report), "deadlock"))
+        for t in live:
+            t.pending = DeadlockError(self.deadlock)
+            t.blocked = False
+
+    # -- byte-code preemption -----------------------------------------------------------
+
+    def _install_trace(self, rec: ThreadRec) -> None:
+        previous = sys.gettrace()
+        run = self
+        cache = self._trace_cache
+
+        def local(frame: types.FrameType, event: str, arg: Any) -> Any:
+            if event == "opcode":
+                run._on_opcode(rec, frame)
+            elif event == "line":
+                rec.frame = frame
+                run._log(rec, frame)
+            return local
+
+        def global_trace(frame: types.FrameType, event: str, arg: Any) -> Any:
+            code = frame.f_code
+            traced = cache.get(code)
+            if traced is None:
+                traced = cache[code] = is_user_file(code.co_filename)
+            if not traced:
+                return previous(frame, event, arg) if previous is not None else None
+            frame.f_trace_opcodes = True
+            if previous is not None:
+                chained = previous(frame, event, arg)
+                if chained is not None:
+                    return _chain(local, chained)
+            return local
+
+        rec.traced = True
+        sys.settrace(global_trace)
+
+    def _on_opcode(self, rec: ThreadRec, frame: types.FrameType) -> None:
+        if rec.pending is not None or self.aborted is not None:
+            return
+        rec.frame = frame
+        self.points += 1
+        if self.points > self.max_points:
+            with mutex:
+                if self.aborted is None:
+                    self._count_point()
+            error = rec.pending
+            if error is not None:
+                rec.pending = None
+                raise error
+            return
+        if not self.strategy.preempt():
+            return
+        with mutex:
+            nxt = self._choose(rec, "opcode")
+            if nxt is not None and nxt is not rec:
+                self._switch(rec, nxt)
+
+    def _log(self, rec: ThreadRec, frame: types.FrameType) -> None:
+        if self.failures:
+            return  # what happens while threads unwind from a failure is noise
+        code = frame.f_code
+        site = Site(code.co_filename, frame.f_lineno,
+                    getattr(code, "co_qualname", code.co_name))
+        log = self.log
+        if log and log[-1].thread == rec.idx and log[-1].site == site:
+            return
+        log.append(Step(rec.idx, site))
+
+    # -- virtual time -------------------------------------------------------------------
+
+    def monotonic(self) -> float:
+        return 1000.0 + self.now
+
+    def time(self) -> float:
+        return self.epoch + self.now
+
+    def outcome(self) -> RunOutcome:
+        return RunOutcome(
+            failures=list(self.failures),
+            steps=list(self.log),
+            names=[t.name for t in self.threads],
+            threads_started=max(0, len(self.threads) - 1),
+            switches=self.switches,
+            points=self.points,
+        )
+
+
+def _chain(ours: Callable[..., Any], theirs: Callable[..., Any]) -> Callable[..., Any]:
+    """A local tracer that feeds both our scheduler and a previous tracer (coverage)."""
+    state = [theirs]
+
+    def both(frame: types.FrameType, event: str, arg: Any) -> Any:
+        if event != "opcode" and state[0] is not None:
+            state[0] = state[0](frame, event, arg)
+        ours(frame, event, arg)
+        return both
+
+    return both
+
+
+class _Sleep:
+    """The waitable of `time.sleep`: nobody owns it, nobody notifies it."""
+
+    waiters: list[ThreadRec]
+
+    def __init__(self) -> None:
+        self.waiters = []
+
+    def owners(self) -> list[ThreadRec]:
+        return []
+
+    def describe(self) -> str:
+        return "time.sleep to end"
+
+
+SLEEP = _Sleep()
+
+
+def sleep(seconds: float) -> None:
+    """`time.sleep` for threads we know: virtual when controlled, wakeable when free."""
+    rec = _local.rec
+    if rec is None or (rec.run is None and rec.scope is None):
+        _real_sleep(seconds)
+        return
+    if seconds < 0:
+        raise ValueError("sleep length must be non-negative")
+    site = caller_site(2)
+    with mutex:
+        if rec.run is not None:
+            rec.run.block(rec, SLEEP, lambda: False, seconds, site)
+            return
+        SLEEP.waiters.append(rec)
+        try:
+            _raise_pending(rec)
+        finally:
+            SLEEP.waiters.remove(rec)
+        if seconds == 0:
+            return
+        wait_until(SLEEP, lambda: False, seconds, site)
+
+
+def monotonic() -> float:
+    rec = _local.rec
+    if rec is not None and rec.run is not None:
+        return rec.run.monotonic()
+    return _real_monotonic()
+
+
+def wall_time() -> float:
+    rec = _local.rec
+    if rec is not None and rec.run is not None:
+        return rec.run.time()
+    return _real_time()
+
+
+def perf_counter() -> float:
+    rec = _local.rec
+    if rec is not None and rec.run is not None:
+        return rec.run.monotonic()
+    return _real_perf_counter()
+
+
+def scheduling_point(kind: str) -> None:
+    """Called by every primitive before it acts: in controlled mode, a thread may switch."""
+    rec = _local.rec
+    if rec is not None and rec.run is not None and rec.entered and not rec.finished:
+        rec.run.point(rec, kind)
+
+
+def iter_threads(scope: Scope) -> Iterator[ThreadRec]:
+    yield from scope.threads

@@ -1,0 +1,182 @@
+"""The wait-for graph and the lock-order graph: data, and the searches over them.
+
+A deadlock is a cycle in the wait-for graph (thread -> the threads that own what it waits
+for), or, for things nobody owns (an Event, a Condition, a Barrier), the state in which
+every thread of the test waits without a timeout. A lock-order inversion is a cycle in the
+graph "lock A was held while lock B was taken" (Linux lockdep, ThreadSanitizer): it predicts
+a deadlock even in a run that happened not to hang.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .frames import Site
+
+if TYPE_CHECKING:
+    from .runtime import ThreadRec
+
+
+@dataclass
+class ThreadState:
+    """A thread at the moment of a report: what it holds and what it waits for."""
+
+    name: str
+    held: list[tuple[Any, Site | None]]
+    waiting_on: Any
+    wait_site: Site | None
+    timed: bool
+
+
+@dataclass
+class DeadlockReport:
+    """A deadlock as data. Names are located when it forms (no user code runs then: the
+    engine's mutex may be held) and rendered later, when the learner's `__repr__` is safe
+    to call."""
+
+    kind: str  # "cycle" | "all-blocked" | "self" | "timeout"
+    threads: list[ThreadState]
+    stacks: dict[str, list[str]] = field(default_factory=dict)
+    owners: dict[int, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        from .report import locate, waited_object
+
+        for t in self.threads:
+            objects = [lock for lock, _ in t.held]
+            if t.waiting_on is not None:
+                objects.append(waited_object(t.waiting_on))
+            for obj in objects:
+                if obj is not None and id(obj) not in self.owners:
+                    self.owners[id(obj)] = (obj, locate(obj))
+
+    @classmethod
+    def cycle(cls, threads: list[ThreadState]) -> DeadlockReport:
+        return cls("self" if len(threads) == 1 else "cycle", threads)
+
+    @classmethod
+    def all_blocked(cls, threads: list[ThreadState]) -> DeadlockReport:
+        return cls("all-blocked", threads)
+
+    def render(self) -> str:
+        from .report import render_deadlock
+
+        return render_deadlock(self)
+
+
+def _stuck(t: ThreadRec) -> bool:
+    return (
+        t.waiting_on is not None
+        and not t.timed
+        and not t.token
+        and t.pending is None
+        and (t.run is None or t.blocked)
+    )
+
+
+def find_cycle(start: ThreadRec) -> list[ThreadRec] | None:
+    """The threads of a wait-for cycle through `start`, in order, or None.
+
+    `start` is about to wait (or waits); each edge goes from a thread to an owner of what
+    it waits for, and only waits without a timeout count: a timed wait ends by itself.
+    """
+    if start.waiting_on is None or start.timed:
+        return None
+    path: list[ThreadRec] = [start]
+    seen: set[int] = {id(start)}
+
+    def visit(t: ThreadRec) -> list[ThreadRec] | None:
+        waitable = t.waiting_on
+        if waitable is None:
+            return None
+        for owner in waitable.owners():
+            if owner is start:
+                return list(path)
+            if id(owner) in seen or not _stuck(owner):
+                continue
+            seen.add(id(owner))
+            path.append(owner)
+            found = visit(owner)
+            if found is not None:
+                return found
+            path.pop()
+        return None
+
+    return visit(start)
+
+
+@dataclass
+class OrderEdge:
+    first: Any
+    first_site: Site | None
+    second: Any
+    second_site: Site | None
+    thread: str
+
+
+@dataclass
+class Inversion:
+    """Locks taken in opposite orders: `edges` is the cycle of the lock-order graph."""
+
+    edges: list[OrderEdge]
+    owners: dict[int, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        from .report import locate
+
+        for edge in self.edges:
+            for obj in (edge.first, edge.second):
+                self.owners.setdefault(id(obj), (obj, locate(obj)))
+
+    def render(self) -> str:
+        from .report import render_inversion
+
+        return render_inversion(self)
+
+
+class LockOrderGraph:
+    """Which lock was held while which other lock was taken, and where."""
+
+    def __init__(self) -> None:
+        self._edges: dict[tuple[int, int], OrderEdge] = {}
+        self._next: dict[int, list[int]] = {}
+        self._pairs_reported: set[frozenset[int]] = set()
+        self.inversions: list[Inversion] = []
+
+    def add(self, first: Any, first_site: Site | None, second: Any, second_site: Site | None,
+            thread: str) -> None:
+        key = (id(first), id(second))
+        if key in self._edges:
+            return
+        self._edges[key] = OrderEdge(first, first_site, second, second_site, thread)
+        self._next.setdefault(id(first), []).append(id(second))
+        back = self._path(id(second), id(first))
+        if back is None:
+            return
+        pair = frozenset(key)
+        if pair in self._pairs_reported:
+            return
+        self._pairs_reported.add(pair)
+        cycle = [self._edges[key]] + [self._edges[(a, b)] for a, b in zip(back, back[1:])]
+        self.inversions.append(Inversion(cycle))
+
+    def _path(self, src: int, dst: int) -> list[int] | None:
+        """A path of lock ids from src to dst, breadth first (shortest), or None."""
+        parents: dict[int, int] = {src: src}
+        frontier = [src]
+        while frontier:
+            nxt: list[int] = []
+            for node in frontier:
+                for succ in self._next.get(node, ()):
+                    if succ in parents:
+                        continue
+                    parents[succ] = node
+                    if succ == dst:
+                        path = [dst]
+                        while path[-1] != src:
+                            path.append(parents[path[-1]])
+                        return path[::-1]
+                    nxt.append(succ)
+            frontier = nxt
+        return None
