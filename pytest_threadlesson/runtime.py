@@ -596,6 +596,13 @@ class ControlledRun:
             elif event == "line":
                 rec.frame = frame
                 run._log(rec, frame)
+                if frame.f_code not in _opcode_ready:
+                    # 3.12+: a code object's first run under settrace gets no opcode
+                    # events when f_trace_opcodes is set in its 'call' event; setting it
+                    # again at its first line does. Without this a replay would differ
+                    # from the run it replays (cold code vs warm code).
+                    frame.f_trace_opcodes = True
+                    _opcode_ready.add(frame.f_code)
             return local
 
         def global_trace(frame: types.FrameType, event: str, arg: Any) -> Any:
@@ -677,6 +684,9 @@ def _chain(ours: Callable[..., Any], theirs: Callable[..., Any]) -> Callable[...
         return both
 
     return both
+
+
+_opcode_ready: set[types.CodeType] = set()
 
 
 class _Sleep:

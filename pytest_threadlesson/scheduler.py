@@ -21,7 +21,7 @@ from typing import Protocol
 
 from .runtime import ThreadRec
 
-PREEMPTION_RATES = (0.005, 0.02, 0.05, 0.15)
+PREEMPTION_RATES = (0.05, 0.2, 0.4, 0.6)
 
 
 class Strategy(Protocol):
