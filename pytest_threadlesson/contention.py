@@ -163,7 +163,7 @@ def _failure_of(outcome: rt.RunOutcome) -> tuple[str, list[str]] | None:
             err = failure.exc
             assert isinstance(err, rt.DeadlockError)
             text = err.report.render().splitlines()
-            return "deadlock", ["  " + text[0].split(": ", 1)[1]] + text[1:]
+            return "deadlock", ["  " + text[0].split(": ", 1)[1], *text[1:]]
         if failure.kind == "leak":
             return "leak", [f"  {failure.exc}"]
         if failure.kind == "livelock":
@@ -192,7 +192,7 @@ def run_schedule(
     prim.threads[main] = rec
     body = main.run
     main.run = lambda: prim._thread_body(rec, body)  # type: ignore[method-assign]
-    main._started = prim._RawEvent()  # type: ignore[assignment]
+    main._started = prim._RawEvent()  # type: ignore[attr-defined]
     gc_enabled = gc.isenabled()
     old_trace = sys.gettrace()
     prim.patch.install()

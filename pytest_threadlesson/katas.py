@@ -230,7 +230,7 @@ def _install_missing_hook(module: types.ModuleType, problem: KataImportProblem |
             f"threadlesson: {filename} has no {attr!r}: the kata's tests use it "
             "(its name and signature are part of the exercise; see the module docstring)")
 
-    module.__getattr__ = __getattr__  # type: ignore[attr-defined]
+    setattr(module, "__getattr__", __getattr__)  # noqa: B010
 
 
 finder = KataFinder()

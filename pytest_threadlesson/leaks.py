@@ -35,7 +35,7 @@ def _candidates(before: Collection[threading.Thread]) -> list[threading.Thread]:
     return [
         t for t in threading.enumerate()
         if t not in before and t is not threading.current_thread()
-        and not isinstance(t, threading._DummyThread)  # type: ignore[attr-defined]
+        and not isinstance(t, threading._DummyThread)
         and prim._orig_is_alive(t)
     ]
 
@@ -67,7 +67,7 @@ def _async_raise(ident: int, exc: type[BaseException]) -> bool:
     if done > 1:  # never leave an exception pending on the wrong threads
         ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), None)
         return False
-    return done == 1
+    return bool(done == 1)
 
 
 def stop(threads: list[threading.Thread], wait: float = 1.0) -> list[threading.Thread]:

@@ -71,10 +71,6 @@ class Settings:
 settings_key = pytest.StashKey[Settings]()
 
 
-class SettingError(pytest.UsageError):
-    pass
-
-
 def _parse(raw: Any, kind: str, source: str) -> Any:
     text = str(raw).strip()
     try:
@@ -84,10 +80,10 @@ def _parse(raw: Any, kind: str, source: str) -> Any:
                 raise ValueError
             return value
         if kind == "seconds":
-            value = float(text)
-            if value < 0 or value != value:
+            seconds = float(text)
+            if seconds < 0 or seconds != seconds:
                 raise ValueError
-            return value
+            return seconds
         if kind == "bool":
             lowered = text.lower()
             if lowered in ("1", "true", "yes", "on"):
@@ -107,7 +103,7 @@ def _parse(raw: Any, kind: str, source: str) -> Any:
         "bool": "true or false",
         "strategy": f"one of {', '.join(STRATEGIES)}",
     }[kind]
-    raise SettingError(f"threadlesson: {source} is {text!r}: expected {expected}")
+    raise pytest.UsageError(f"threadlesson: {source} is {text!r}: expected {expected}")
 
 
 def _setting(config: pytest.Config, name: str, kind: str, default: Any) -> Any:
@@ -132,13 +128,13 @@ def _seed(config: pytest.Config) -> tuple[int, str]:
         cache = getattr(config, "cache", None)
         cached = cache.get("threadlesson/seed", None) if cache is not None else None
         if cached is None:
-            raise SettingError("threadlesson: --threadlesson-seed=last, but no previous "
+            raise pytest.UsageError("threadlesson: --threadlesson-seed=last, but no previous "
                                "session left a seed in pytest's cache")
         return int(cached), "last"
     try:
         return int(raw), "given"
     except ValueError:
-        raise SettingError(f"threadlesson: --threadlesson-seed (command line) is {raw!r}: "
+        raise pytest.UsageError(f"threadlesson: --threadlesson-seed (command line) is {raw!r}: "
                            "expected a whole number, 'random' or 'last'")
 
 
@@ -147,13 +143,13 @@ def _kata_files(config: pytest.Config) -> dict[str, Path]:
     for entry in config.option.threadlesson_kata_file or ():
         kata, sep, path = entry.partition("=")
         if not sep or not kt._KATA_NAME.fullmatch(kata):
-            raise SettingError(f"threadlesson: --threadlesson-kata-file={entry!r}: expected "
+            raise pytest.UsageError(f"threadlesson: --threadlesson-kata-file={entry!r}: expected "
                                "KATA=PATH, for example k03_lost_update=my_fix.py")
         file = Path(path)
         if not file.is_absolute():
             file = Path(config.invocation_params.dir) / file
         if not file.is_file():
-            raise SettingError(f"threadlesson: --threadlesson-kata-file: no file {path!r}")
+            raise pytest.UsageError(f"threadlesson: --threadlesson-kata-file: no file {path!r}")
         files[kata] = file
     return files
 
@@ -283,8 +279,9 @@ def _deadlock_timeout(item: pytest.Item) -> float:
     marker = item.get_closest_marker("deadlock_timeout")
     if marker is not None:
         if len(marker.args) != 1 or marker.kwargs:
-            raise SettingError(f"threadlesson: @pytest.mark.deadlock_timeout on {item.nodeid}: "
-                               "expected one number of seconds, e.g. deadlock_timeout(2)")
+            raise pytest.UsageError(
+                f"threadlesson: @pytest.mark.deadlock_timeout on {item.nodeid}: "
+                "expected one number of seconds, e.g. deadlock_timeout(2)")
         return float(_parse(marker.args[0], "seconds", f"deadlock_timeout marker on "
                                                        f"{item.nodeid}"))
     return item.config.stash[settings_key].deadlock_timeout
@@ -593,6 +590,6 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         return
     kata_items = [items[i] for i in kata_positions]
     kata_items.sort(key=lambda it: kt.order_key(kt.kata_of_path(Path(str(it.path))) or ""))
-    for pos, item in zip(kata_positions, kata_items):
+    for pos, item in zip(kata_positions, kata_items, strict=False):
         items[pos] = item
 

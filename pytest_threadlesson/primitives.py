@@ -329,7 +329,32 @@ class Condition:
         return f"<Condition({self._lock!r}), {len(self._waiters)} waiting>"
 
 
-class Semaphore(_OrigSemaphore):
+class _Permits:
+    """Who holds a permit: a semaphore held while locks are taken is a gate (see waits)."""
+
+    _threadlesson_capacity: int
+
+    def acquire(self, blocking: bool = True, timeout: float | None = None) -> bool:
+        taken: bool = super().acquire(blocking, timeout)  # type: ignore[misc]
+        if taken:
+            rt.current().gates.append(self)
+        return taken
+
+    def release(self, n: int = 1) -> None:
+        super().release(n)  # type: ignore[misc]
+        gates = rt.current().gates
+        for _ in range(n):
+            if self in gates:
+                gates.remove(self)
+
+    def __enter__(self) -> bool:
+        return self.acquire()
+
+    def __exit__(self, *args: Any) -> None:
+        self.release()
+
+
+class Semaphore(_Permits, _OrigSemaphore):  # type: ignore[misc]
     """`threading.Semaphore` on instrumented parts (the standard library's own code)."""
 
     def __init__(self, value: int = 1) -> None:
@@ -337,12 +362,13 @@ class Semaphore(_OrigSemaphore):
         self._cond = Condition(Lock())
         self._cond._described_by = self
         self._created_at = caller_site(2)
+        self._threadlesson_capacity = value
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}{_where(self._created_at)}: value={self._value}>"
 
 
-class BoundedSemaphore(_OrigBoundedSemaphore):
+class BoundedSemaphore(_Permits, _OrigBoundedSemaphore):  # type: ignore[misc]
     """`threading.BoundedSemaphore` on instrumented parts."""
 
     def __init__(self, value: int = 1) -> None:
@@ -350,10 +376,11 @@ class BoundedSemaphore(_OrigBoundedSemaphore):
         self._cond = Condition(Lock())
         self._cond._described_by = self
         self._created_at = caller_site(2)
+        self._threadlesson_capacity = value
 
     def __repr__(self) -> str:
         return (f"<{type(self).__name__}{_where(self._created_at)}: "
-                f"value={self._value}/{self._initial_value}>")
+                f"value={self._value}/{getattr(self, '_initial_value', '?')}>")
 
 
 class Event(_OrigEvent):
@@ -366,7 +393,7 @@ class Event(_OrigEvent):
         self._created_at = caller_site(2)
 
     def __repr__(self) -> str:
-        state = "set" if self._flag else "unset"
+        state = "set" if self.is_set() else "unset"
         return f"<{state} Event{_where(self._created_at)}>"
 
 
@@ -382,7 +409,7 @@ class Barrier(_OrigBarrier):
 
     def __repr__(self) -> str:
         return (f"<Barrier{_where(self._created_at)}: "
-                f"{self._count}/{self._parties} waiting>")
+                f"{self.n_waiting}/{self.parties} waiting>")
 
 
 class _RawEvent:
@@ -418,7 +445,7 @@ class _RawEvent:
 threads: weakref.WeakKeyDictionary[threading.Thread, ThreadRec] = weakref.WeakKeyDictionary()
 
 
-def _start(self: threading.Thread) -> None:
+def _start(self: Any) -> None:
     parent = rt._local.rec
     run = parent.run if parent is not None else None
     scope = parent.scope if parent is not None else None
@@ -438,8 +465,8 @@ def _start(self: threading.Thread) -> None:
             rec.name = scope.stable_name(self)
             scope.threads.append(rec)
     body = self.run
-    self.run = lambda: _thread_body(rec, body)  # type: ignore[method-assign]
-    self._started = _RawEvent()  # type: ignore[assignment]
+    self.run = lambda: _thread_body(rec, body)
+    self._started = _RawEvent()
     try:
         _orig_start(self)
     except BaseException:
@@ -476,7 +503,7 @@ def _thread_body(rec: ThreadRec, body: Callable[[], None]) -> None:
             rt.unbind()
 
 
-def _join(self: threading.Thread, timeout: float | None = None) -> None:
+def _join(self: Any, timeout: float | None = None) -> None:
     rec = threads.get(self)
     if rec is None or rt._local.rec is None:
         _orig_join(self, timeout)
@@ -497,7 +524,7 @@ def _join(self: threading.Thread, timeout: float | None = None) -> None:
         _orig_join(self, None)
 
 
-def _is_alive(self: threading.Thread) -> bool:
+def _is_alive(self: Any) -> bool:
     rec = threads.get(self)
     if rec is not None and rec.run is not None:
         # Deterministic under the scheduler: the OS thread may linger a few byte-codes.

@@ -7,7 +7,6 @@ never CPython's drifting numbers), and points at lines of the learner's own file
 from __future__ import annotations
 
 import gc
-import os
 import sys
 import traceback
 import types
@@ -94,7 +93,7 @@ def _owner_label(owner: Any) -> str | None:
     module = getattr(cls, "__module__", "")
     if module in ("queue", "concurrent.futures._base"):
         return f"{module.rsplit('.', 1)[-1]}.{cls.__name__}"
-    if cls.__repr__ is not object.__repr__:
+    if cls.__repr__ is not object.__repr__:  # type: ignore[comparison-overlap]
         try:
             text = repr(owner)
         except BaseException:

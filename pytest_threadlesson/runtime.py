@@ -77,7 +77,8 @@ class ThreadlessonStop(BaseException):
 class Waitable(Protocol):
     """Anything a thread can wait on: it has waiters, and maybe owners."""
 
-    waiters: list[ThreadRec]
+    @property
+    def waiters(self) -> list[ThreadRec]: ...
 
     def owners(self) -> list[ThreadRec]: ...
 
@@ -108,6 +109,7 @@ class ThreadRec:
         self.sleeping = False
         self.pending: BaseException | None = None
         self.held: list[Held] = []
+        self.gates: list[Any] = []  # semaphores whose permit this thread holds
         self.finished = False
         self.entered = False
         self.scope: Scope | None = None
@@ -353,9 +355,15 @@ def note_acquiring(rec: ThreadRec, lock: Any, site: Site | None) -> None:
     scope = rec.scope if rec.run is None else rec.run.scope_for_order
     if scope is None:
         return
+    # What else the thread holds while it takes `lock`: a lock (one holder at a time) or a
+    # semaphore permit (at most `capacity` holders). Edges all taken under one such gate
+    # cannot close a cycle longer than its capacity (the dining philosophers' waiter).
+    gates = {id(g): getattr(g, "_threadlesson_capacity", 1) for g in rec.gates}
+    gates.update((id(h.lock), 1) for h in rec.held)
     for held in rec.held:
         if held.lock is not lock:
-            scope.order.add(held.lock, held.site, lock, site, rec.name)
+            edge_gates = {k: v for k, v in gates.items() if k != id(held.lock)}
+            scope.order.add(held.lock, held.site, lock, site, rec.name, edge_gates)
 
 
 def note_acquired(rec: ThreadRec, lock: Any, site: Site | None) -> None:
@@ -611,10 +619,10 @@ class ControlledRun:
             if traced is None:
                 traced = cache[code] = is_user_file(code.co_filename)
             if not traced:
-                return previous(frame, event, arg) if previous is not None else None
+                return previous(frame, event, arg) if previous is not None else None  # type: ignore[arg-type]
             frame.f_trace_opcodes = True
             if previous is not None:
-                chained = previous(frame, event, arg)
+                chained = previous(frame, event, arg)  # type: ignore[arg-type]
                 if chained is not None:
                     return _chain(local, chained)
             return local

@@ -9,6 +9,7 @@ a deadlock even in a run that happened not to hang.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -113,6 +114,7 @@ class OrderEdge:
     second: Any
     second_site: Site | None
     thread: str
+    gates: dict[int, int] = field(default_factory=dict)  # held every time: id -> capacity
 
 
 @dataclass
@@ -145,20 +147,32 @@ class LockOrderGraph:
         self.inversions: list[Inversion] = []
 
     def add(self, first: Any, first_site: Site | None, second: Any, second_site: Site | None,
-            thread: str) -> None:
+            thread: str, gates: dict[int, int] | None = None) -> None:
         key = (id(first), id(second))
-        if key in self._edges:
-            return
-        self._edges[key] = OrderEdge(first, first_site, second, second_site, thread)
-        self._next.setdefault(id(first), []).append(id(second))
+        gates = gates or {}
+        edge = self._edges.get(key)
+        if edge is not None:
+            shared = {k: v for k, v in edge.gates.items() if k in gates}
+            if shared == edge.gates:
+                return
+            edge.gates = shared  # a gate counts only if it was held every time
+        else:
+            self._edges[key] = OrderEdge(first, first_site, second, second_site, thread,
+                                         dict(gates))
+            self._next.setdefault(id(first), []).append(id(second))
         back = self._path(id(second), id(first))
         if back is None:
             return
         pair = frozenset(key)
         if pair in self._pairs_reported:
             return
+        cycle = [self._edges[key]] + [self._edges[(a, b)] for a, b in itertools.pairwise(back)]
+        common = set(cycle[0].gates)
+        for e in cycle[1:]:
+            common &= set(e.gates)
+        if any(cycle[0].gates[g] < len(cycle) for g in common):
+            return  # a gate lets fewer threads in than the cycle needs: it cannot close
         self._pairs_reported.add(pair)
-        cycle = [self._edges[key]] + [self._edges[(a, b)] for a, b in zip(back, back[1:])]
         self.inversions.append(Inversion(cycle))
 
     def _path(self, src: int, dst: int) -> list[int] | None:

@@ -1,14 +1,15 @@
 """Lesson data for k15_pool_exceptions (hints are spoilers: shown only on request)."""
 
 TITLE = "Exceptions lost in a pool"
-SECTION = "Thread Pools"
+SECTION = "Using ThreadPoolExecutor"
 DIAGNOSIS = "lost-exception"
 HINTS = (
     "Look at what `pool.submit()` returns, and at what happens to it.",
     "An exception raised in a pool task does not travel anywhere by itself: it is stored "
     "in the task's Future, and only `result()` or `exception()` gets it out.",
-    "Keep the futures with their paths, and after the pool has finished ask each one for "
-    "its outcome in the order of `paths`, letting the first failure propagate.",
+    "Keep the futures with their paths. Once the pool has finished, ask every one of them "
+    "for its outcome (a failure left unasked is still lost), then raise the first failure "
+    "in the order of `paths`.",
 )
 EXPLANATION = (
     "A ThreadPoolExecutor catches whatever a task raises and stores it in the task's "

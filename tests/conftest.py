@@ -1,0 +1,1 @@
+"""Our own tests: `pytester` for the plugin, plain calls for the engine."""
