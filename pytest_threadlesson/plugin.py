@@ -257,6 +257,7 @@ class TestState:
     main: rt.ThreadRec | None = None
     before: frozenset[threading.Thread] = frozenset()
     before_call: frozenset[threading.Thread] = frozenset()
+    after_call: frozenset[threading.Thread] = frozenset()
     saved_scope: rt.Scope | None = None
     diagnosis: str | None = None
     installed: bool = False
@@ -331,6 +332,7 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
         if watchdog is not None:
             watchdog.cancel()
     findings = _findings(item, state, state.before_call, failed)
+    state.after_call = leaks.snapshot()
     if failed is not None:
         state.diagnosis = _diagnosis_of(failed) or (findings[0][0] if findings else None)
         if findings:
@@ -348,7 +350,11 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
     result = yield
     state = item.stash.get(state_key, None)
     if state is not None and state.scope is not None and state.leak_check:
-        leaked = leaks.find_leaks(state.before, item.config.stash[settings_key].leak_grace)
+        # Threads of the test body were judged at the end of the call; here only those
+        # that fixtures started (in setup or teardown).
+        judged = state.after_call - state.before_call
+        leaked = leaks.find_leaks(state.before | judged,
+                                  item.config.stash[settings_key].leak_grace)
         if leaked:
             report = render_leaks(leaks.describe(leaked))
             leaks.stop(leaked)

@@ -465,7 +465,16 @@ def _start(self: Any) -> None:
             rec.name = scope.stable_name(self)
             scope.threads.append(rec)
     body = self.run
-    self.run = lambda: _thread_body(rec, body)
+
+    def run() -> None:
+        # Only the thread itself runs under our record: code that calls `t.run()` on a
+        # started thread (a classic mistake) just runs the body in the calling thread.
+        if self.ident == _thread.get_ident():
+            _thread_body(rec, body)
+        else:
+            body()
+
+    self.run = run
     self._started = _RawEvent()
     try:
         _orig_start(self)

@@ -27,6 +27,7 @@ Prior art: trio's ParkingLot (one FIFO of parked tasks per primitive), CPython's
 from __future__ import annotations
 
 import _thread
+import ast
 import re
 import sys
 import threading
@@ -644,6 +645,8 @@ class ControlledRun:
                 rec.pending = None
                 raise error
             return
+        if frame.f_lineno in _assert_lines(frame.f_code):
+            return  # an assert's message must show the values it compared
         if not self.strategy.preempt():
             return
         with mutex:
@@ -695,6 +698,27 @@ def _chain(ours: Callable[..., Any], theirs: Callable[..., Any]) -> Callable[...
 
 
 _opcode_ready: set[types.CodeType] = set()
+_assert_cache: dict[str, frozenset[int]] = {}
+
+
+def _assert_lines(code: types.CodeType) -> frozenset[int]:
+    """Lines of `assert` statements in a file: no preemption there. Between pytest's
+    comparison and the message it builds, another thread could change what is shown."""
+    filename = code.co_filename
+    lines = _assert_cache.get(filename)
+    if lines is None:
+        found: set[int] = set()
+        try:
+            with open(filename, encoding="utf-8") as f:
+                tree = ast.parse(f.read())
+        except (OSError, SyntaxError, ValueError):
+            tree = None
+        if tree is not None:
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Assert):
+                    found.update(range(node.lineno, (node.end_lineno or node.lineno) + 1))
+        lines = _assert_cache[filename] = frozenset(found)
+    return lines
 
 
 class _Sleep:

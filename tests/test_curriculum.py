@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections import defaultdict
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,18 +77,32 @@ def _rounds(variants: dict[str, list[Path]]) -> list[dict[str, Path]]:
             for i in range(depth)]
 
 
-_cache: dict[tuple[str, ...], dict[str, list[Case]]] = {}
+class _Runs:
+    """Every run the proof needs, started together on first use, two at a time (the
+    machines have two cores), each in a fresh interpreter."""
 
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self.pool = ThreadPoolExecutor(max_workers=2)
+        self.futures: dict[tuple[str, ...], Future[dict[str, list[Case]]]] = {}
 
-def _run(args: tuple[str, ...], tmp: Path, files: tuple[str, ...] = ("katas/",)
-         ) -> dict[str, list[Case]]:
-    key = args + files
-    if key not in _cache:
-        xml = tmp / f"run-{len(_cache)}.xml"
+    def start(self, args: tuple[str, ...], files: tuple[str, ...] = ("katas/",)) -> None:
+        key = args + files
+        if key not in self.futures:
+            xml = self.tmp / f"run-{len(self.futures)}.xml"
+            self.futures[key] = self.pool.submit(self._one, args, files, xml)
+
+    def get(self, args: tuple[str, ...], files: tuple[str, ...] = ("katas/",)
+            ) -> dict[str, list[Case]]:
+        self.start(args, files)
+        return self.futures[args + files].result()
+
+    @staticmethod
+    def _one(args: tuple[str, ...], files: tuple[str, ...], xml: Path
+             ) -> dict[str, list[Case]]:
         proc = run_pytest([*files, "-q", "-p", "no:randomly", f"--junitxml={xml}", *args])
         assert xml.exists(), f"pytest did not run:\n{proc.stdout}\n{proc.stderr}"
-        _cache[key] = _parse(xml)
-    return _cache[key]
+        return _parse(xml)
 
 
 def _parse(xml: Path) -> dict[str, list[Case]]:
@@ -106,15 +122,36 @@ def _parse(xml: Path) -> dict[str, list[Case]]:
     return dict(cases)
 
 
+def _broken_args(seed: int) -> tuple[str, ...]:
+    return (f"--threadlesson-seed={seed}",)
+
+
+def _solution_args(seed: int) -> tuple[str, ...]:
+    return (f"--threadlesson-seed={seed}", "--threadlesson-solutions")
+
+
+def _variant_args(variants: dict[str, Path]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    args = ("--threadlesson-seed=11", *(f"--threadlesson-kata-file={kata}={path}"
+                                         for kata, path in sorted(variants.items())))
+    return args, tuple(f"katas/test_{kata}.py" for kata in sorted(variants))
+
+
 @pytest.fixture(scope="session")
-def scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("curriculum")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Runs]:
+    runs = _Runs(tmp_path_factory.mktemp("curriculum"))
+    for seed in SEEDS:
+        runs.start(_broken_args(seed))
+        runs.start(_solution_args(seed))
+    for variants in _rounds(WRONG_FIXES) + _rounds(ALT_SOLUTIONS):
+        runs.start(*_variant_args(variants))
+    yield runs
+    runs.pool.shutdown(wait=True)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("kata", CORE_KATAS)
-def test_a_broken_kata_fails_with_its_diagnosis(kata: str, seed: int, scratch: Path) -> None:
-    cases = _run((f"--threadlesson-seed={seed}",), scratch).get(kata)
+def test_a_broken_kata_fails_with_its_diagnosis(kata: str, seed: int, runs: _Runs) -> None:
+    cases = runs.get(_broken_args(seed)).get(kata)
     assert cases, f"no test of {kata} ran"
     failed = [c for c in cases if not c.passed]
     assert failed, f"{kata} is green on its broken code under seed {seed}"
@@ -126,18 +163,11 @@ def test_a_broken_kata_fails_with_its_diagnosis(kata: str, seed: int, scratch: P
 
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("kata", CORE_KATAS)
-def test_a_solution_passes(kata: str, seed: int, scratch: Path) -> None:
-    cases = _run((f"--threadlesson-seed={seed}", "--threadlesson-solutions"), scratch).get(kata)
+def test_a_solution_passes(kata: str, seed: int, runs: _Runs) -> None:
+    cases = runs.get(_solution_args(seed)).get(kata)
     assert cases, f"no test of {kata} ran"
     failed = [c for c in cases if not c.passed]
     assert not failed, "; ".join(f"{c.name}: {c.message[:300]}" for c in failed)
-
-
-def _variant_run(variants: dict[str, Path], scratch: Path) -> dict[str, list[Case]]:
-    args = tuple(f"--threadlesson-kata-file={kata}={path}"
-                 for kata, path in sorted(variants.items()))
-    files = tuple(f"katas/test_{kata}.py" for kata in sorted(variants))
-    return _run(("--threadlesson-seed=11", *args), scratch, files)
 
 
 def _variant_params(variants: dict[str, list[Path]]) -> list[tuple[int, str, Path]]:
@@ -147,8 +177,8 @@ def _variant_params(variants: dict[str, list[Path]]) -> list[tuple[int, str, Pat
 
 @pytest.mark.parametrize(("round_", "kata", "path"), _variant_params(WRONG_FIXES),
                          ids=lambda v: v.stem if isinstance(v, Path) else None)
-def test_a_wrong_fix_still_fails(round_: int, kata: str, path: Path, scratch: Path) -> None:
-    cases = _variant_run(_rounds(WRONG_FIXES)[round_], scratch).get(kata)
+def test_a_wrong_fix_still_fails(round_: int, kata: str, path: Path, runs: _Runs) -> None:
+    cases = runs.get(*_variant_args(_rounds(WRONG_FIXES)[round_])).get(kata)
     assert cases, f"no test of {kata} ran"
     assert any(not c.passed for c in cases), f"the wrong fix {path.name} passes every test"
 
@@ -156,8 +186,8 @@ def test_a_wrong_fix_still_fails(round_: int, kata: str, path: Path, scratch: Pa
 @pytest.mark.parametrize(("round_", "kata", "path"), _variant_params(ALT_SOLUTIONS),
                          ids=lambda v: v.stem if isinstance(v, Path) else None)
 def test_an_alternative_solution_passes(round_: int, kata: str, path: Path,
-                                        scratch: Path) -> None:
-    cases = _variant_run(_rounds(ALT_SOLUTIONS)[round_], scratch).get(kata)
+                                        runs: _Runs) -> None:
+    cases = runs.get(*_variant_args(_rounds(ALT_SOLUTIONS)[round_])).get(kata)
     assert cases, f"no test of {kata} ran"
     failed = [c for c in cases if not c.passed]
     assert not failed, "; ".join(f"{c.name}: {c.message[:300]}" for c in failed)
