@@ -466,7 +466,7 @@ def _start(self: Any) -> None:
             scope.threads.append(rec)
     body = self.run
 
-    def run() -> None:
+    def own_run() -> None:
         # Only the thread itself runs under our record: code that calls `t.run()` on a
         # started thread (a classic mistake) just runs the body in the calling thread.
         if self.ident == _thread.get_ident():
@@ -474,7 +474,7 @@ def _start(self: Any) -> None:
         else:
             body()
 
-    self.run = run
+    self.run = own_run
     self._started = _RawEvent()
     try:
         _orig_start(self)
