@@ -249,3 +249,43 @@ def install_finder(dirs: list[Path], files: dict[str, Path]) -> None:
 def uninstall_finder() -> None:
     if finder in sys.meta_path:
         sys.meta_path.remove(finder)
+
+
+# ---------------------------------------------------------------------------------------
+# Progress and hints: pure functions over plain data (the plugin keeps them in the cache)
+
+
+def compact(katas: Sequence[str]) -> str:
+    """`k01-k04, k07`: solved katas, compactly (runs of neighbours become ranges)."""
+    numbers = sorted(order_key(k) for k in katas)
+    parts: list[str] = []
+    start = prev = None
+    for n in numbers + [None]:
+        if start is not None and (n is None or n != prev + 1):  # type: ignore[operator]
+            first, last = KATA_IDS[start][:3], KATA_IDS[prev][:3]  # type: ignore[index]
+            parts.append(first if start == prev else f"{first}-{last}")
+            start = None
+        if n is not None and start is None:
+            start = n
+        prev = n
+    return ", ".join(parts)
+
+
+def next_kata(status: dict[str, str]) -> str | None:
+    """The first kata in curriculum order that is not solved."""
+    for kata in CORE_KATAS:
+        if status.get(kata) != "solved":
+            return kata
+    for kata in KATA_IDS[len(CORE_KATAS):]:
+        if status.get(kata) == "red":
+            return kata
+    return None
+
+
+def next_hint(kata: str, shown: int) -> tuple[int, str] | None:
+    """The hint after the `shown` ones, as (level, text); the last one again at the end."""
+    hints = lesson(kata).hints
+    if not hints:
+        return None
+    level = min(shown + 1, len(hints))
+    return level, hints[level - 1]

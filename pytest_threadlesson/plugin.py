@@ -24,10 +24,13 @@ from . import runtime as rt
 from .contention import DEFAULT_SCHEDULES, Contention, ScheduleFailure
 from .frames import site_of
 from .report import (
+    render_explanation,
     render_inversion,
     render_leaks,
     render_thread_exception,
     render_unretrieved,
+    what_went_wrong,
+    wrap,
 )
 from .scheduler import STRATEGIES
 from .waits import DeadlockReport
@@ -440,8 +443,12 @@ def pytest_runtest_makereport(item: pytest.Item,
                 item.user_properties.append(prop)
             if prop not in rep.user_properties:
                 rep.user_properties.append(prop)
-    if state is not None and state.kata is not None and rep.when == "call":
-        item.config.stash[progress_key].record(state.kata, rep, state.diagnosis)
+    if state is not None and state.kata is not None and rep.failed:
+        data = kt.lesson(state.kata)
+        rep.sections.append((
+            "threadlesson: what went wrong",
+            render_explanation(state.kata, data.title, state.diagnosis,
+                               what_went_wrong(state.diagnosis), data.explanation)))
     return rep
 
 
@@ -568,22 +575,150 @@ def no_leaked_threads() -> Iterator[None]:
 
 
 # ---------------------------------------------------------------------------------------
-# Kata progress and the closing summary
+# Kata progress and the closing summary (on the xdist controller too: logreport runs there)
 
 
 progress_key = pytest.StashKey["Progress"]()
 
 
 class Progress:
-    def __init__(self) -> None:
-        self.results: dict[str, list[tuple[bool, str | None]]] = {}
+    """This session's kata results; the first red kata in curriculum order is the focus."""
 
-    def record(self, kata: str, rep: pytest.TestReport, diagnosis: str | None) -> None:
-        self.results.setdefault(kata, []).append((rep.passed, diagnosis))
+    def __init__(self) -> None:
+        self.status: dict[str, str] = {}
+        self.diagnosis: dict[str, str] = {}
+        self.focus: str | None = None
+        self.hidden: list[pytest.TestReport] = []
+
+    def record(self, kata: str, rep: pytest.TestReport, full: bool) -> None:
+        if rep.failed:
+            self.status[kata] = "red"
+            found = dict(rep.user_properties).get("threadlesson_diagnosis")
+            if found and kata not in self.diagnosis:
+                self.diagnosis[kata] = str(found)
+            if self.focus is None or kt.order_key(kata) < kt.order_key(self.focus):
+                self.focus = kata
+            if not full:
+                self.hidden.append(rep)
+        elif rep.when == "call" and rep.passed:
+            self.status.setdefault(kata, "solved")
+
+
+def _kata_of_report(rep: pytest.TestReport) -> str | None:
+    return kt.kata_of_path(Path(rep.nodeid.split("::", 1)[0]))
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    kata = _kata_of_report(report)
+    if kata is None:
+        return
+    config = _config[0]
+    if config is not None:
+        full = config.stash[settings_key].full_reports
+        config.stash[progress_key].record(kata, report, full)
+
+
+_config: list[pytest.Config | None] = [None]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    _config[0] = session.config
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     leaks.set_exit_status(int(exitstatus))
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int,
+                            config: pytest.Config) -> Iterator[None]:
+    """Focus: full reports for the first red kata only; then progress and hints."""
+    progress = config.stash[progress_key]
+    failed = terminalreporter.stats.get("failed", [])
+    focus = progress.focus
+    hidden = [r for r in progress.hidden if _kata_of_report(r) != focus]
+    if hidden:
+        terminalreporter.stats["failed"] = [r for r in failed if r not in hidden]
+    try:
+        yield
+    finally:
+        if hidden:
+            terminalreporter.stats["failed"] = failed
+    if progress.status:
+        _kata_summary(terminalreporter, config, progress)
+
+
+def _kata_summary(tr: Any, config: pytest.Config, progress: Progress) -> None:
+    settings = config.stash[settings_key]
+    cache = getattr(config, "cache", None)
+    practice = not settings.solutions and not settings.kata_files
+    known: dict[str, str] = {}
+    if cache is not None:
+        known = dict(cache.get("threadlesson/progress", {}) or {})
+    known.update(progress.status)
+    if cache is not None and practice and getattr(config, "workerinput", None) is None:
+        cache.set("threadlesson/progress", known)
+    if not practice:
+        known = dict(progress.status)
+    solved = [k for k in kt.CORE_KATAS if known.get(k) == "solved"]
+    nxt = kt.next_kata(known)
+    run_file = f"pytest katas/test_{nxt}.py" if nxt else ""
+    if config.get_verbosity() < 0:
+        if settings.hints is not None:
+            _show_hints(tr, config, progress, settings.hints == "reset")
+        line = f"threadlesson: {len(solved)}/{len(kt.CORE_KATAS)} katas solved"
+        if nxt:
+            line += f"; next: {nxt} ({run_file})"
+        tr.write_line(line)
+        return
+    tr.write_sep("=", "threadlesson: katas", bold=True)
+    if settings.solutions:
+        tr.write_line("SOLUTIONS MODE: these results are the reference solutions', not yours.",
+                      yellow=True, bold=True)
+    others = [k for k, s in progress.status.items() if s == "red" and k != progress.focus]
+    if progress.focus is not None:
+        diagnosis = progress.diagnosis.get(progress.focus, "failed")
+        tr.write_line(f"{progress.focus}: {diagnosis} (the report above)", red=True, bold=True)
+    if others and not settings.full_reports:
+        tr.write_line("other red katas, one line each (--threadlesson-full shows every report):")
+        for kata in sorted(others, key=kt.order_key):
+            tr.write_line(f"  {kata}: {progress.diagnosis.get(kata, 'failed')}", red=True)
+    if settings.hints is not None:
+        _show_hints(tr, config, progress, settings.hints == "reset")
+    where = f": {kt.compact(solved)}" if solved else ""
+    tr.write_line(f"{len(solved)}/{len(kt.CORE_KATAS)} katas solved{where}", green=bool(solved))
+    if nxt is None:
+        tr.write_line("every kata is solved. Well done! Try the stretch katas k21 and k22.",
+                      green=True, bold=True)
+        return
+    tr.write_line(f'next: {nxt}, "{kt.lesson(nxt).title}"', bold=True)
+    tr.write_line(f"  run only it:  {run_file}")
+    tr.write_line(f"  get a hint:   {run_file} --threadlesson-hints")
+
+
+def _show_hints(tr: Any, config: pytest.Config, progress: Progress, reset: bool) -> None:
+    cache = getattr(config, "cache", None)
+    shown: dict[str, int] = {}
+    if cache is not None and not reset:
+        shown = dict(cache.get("threadlesson/hints", {}) or {})
+    red = sorted((k for k, s in progress.status.items() if s == "red"), key=kt.order_key)
+    if not red:
+        tr.write_line("no hints: every kata that ran is green.")
+    for kata in red:
+        hint = kt.next_hint(kata, shown.get(kata, 0))
+        if hint is None:
+            continue
+        level, text = hint
+        shown[kata] = level
+        total = len(kt.lesson(kata).hints)
+        tr.write_line(f"hint {level}/{total} for {kata}:", yellow=True, bold=True)
+        for line in wrap(text, indent="  "):
+            tr.write_line(line)
+        if level < total:
+            tr.write_line("  (ask again for the next hint)")
+    if cache is not None:
+        cache.set("threadlesson/hints", shown)
 
 
 @pytest.hookimpl(trylast=True)

@@ -309,3 +309,50 @@ def render_steps(steps: Sequence[Step], names: Sequence[str]) -> list[str]:
     for n, step in enumerate(shown, hidden + 1):
         lines.append(f"  {n:>4}  {names[step.thread]:<{name_width}}  {cell(step)}")
     return lines
+
+
+# ---------------------------------------------------------------------------------------
+# The learner's closing summary
+
+
+def wrap(text: str, indent: str = "  ", width: int = 78) -> list[str]:
+    import textwrap
+
+    out: list[str] = []
+    for paragraph in text.split("\n\n"):
+        joined = " ".join(line.strip() for line in paragraph.splitlines())
+        if out:
+            out.append("")
+        out.extend(textwrap.wrap(joined, width=width, initial_indent=indent,
+                                 subsequent_indent=indent) or [indent.rstrip()])
+    return out
+
+
+def render_explanation(kata: str, title: str, diagnosis: str | None, what: str,
+                       explanation: str) -> str:
+    """Under a failing kata: what went wrong in this run, and the bug class, never the fix."""
+    name = {"race": "a race condition", "deadlock": "a deadlock", "leak": "a leaked thread",
+            "lost-exception": "a lost exception", "broken": "code that does not run",
+            "hang": "a hang"}.get(diagnosis or "", "a failing test")
+    lines = [f"{kata} ({title}): {name}."]
+    if what:
+        lines.extend(wrap(what, indent=""))
+    if explanation:
+        lines.append("")
+        lines.extend(wrap(explanation, indent=""))
+    return "\n".join(lines)
+
+
+def what_went_wrong(diagnosis: str | None) -> str:
+    return {
+        "race": "In the interleaving shown above, the threads ran in an order your code did "
+                "not expect, and the result came out wrong.",
+        "deadlock": "The threads above each wait for something that only another waiting "
+                    "thread could give: none of them can ever move again.",
+        "leak": "A thread your code started was still running when the test ended: nothing "
+                "stopped it, or nobody waited for it to stop.",
+        "lost-exception": "A thread raised an exception, but the code that started it went "
+                          "on as if all was well: the caller never saw the error.",
+        "broken": "The kata file does not run as it is: fix what the message names first.",
+        "hang": "A thread never finished: an endless loop, or a wait nothing ends.",
+    }.get(diagnosis or "", "")
