@@ -258,17 +258,14 @@ def uninstall_finder() -> None:
 def compact(katas: Sequence[str]) -> str:
     """`k01-k04, k07`: solved katas, compactly (runs of neighbours become ranges)."""
     numbers = sorted(order_key(k) for k in katas)
-    parts: list[str] = []
-    start = prev = None
-    for n in numbers + [None]:
-        if start is not None and (n is None or n != prev + 1):  # type: ignore[operator]
-            first, last = KATA_IDS[start][:3], KATA_IDS[prev][:3]  # type: ignore[index]
-            parts.append(first if start == prev else f"{first}-{last}")
-            start = None
-        if n is not None and start is None:
-            start = n
-        prev = n
-    return ", ".join(parts)
+    runs: list[list[int]] = []
+    for n in numbers:
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    labels = [(KATA_IDS[r[0]][:3], KATA_IDS[r[-1]][:3]) for r in runs]
+    return ", ".join(a if a == b else f"{a}-{b}" for a, b in labels)
 
 
 def next_kata(status: dict[str, str]) -> str | None:
