@@ -122,6 +122,9 @@ class Contention:
             failure = _failure_of(outcome)
             if failure is not None:
                 diagnosis, lines = failure
+                if diagnosis == "broken":  # no interleaving to show: the code cannot run
+                    raise ScheduleFailure("\n".join(lines).strip(), diagnosis,
+                                          self.session_seed, number)
                 raise ScheduleFailure(
                     self._render(diagnosis, lines, outcome, number, seed), diagnosis,
                     self.session_seed, number)
@@ -172,6 +175,11 @@ def _failure_of(outcome: rt.RunOutcome) -> tuple[str, list[str]] | None:
             return "lost-exception", str(failure.exc).splitlines()[1:]
     for failure in outcome.failures:
         if failure.kind == "exception":
+            # An exception that says what it is (a kata that does not even import) is
+            # not a race, whatever the schedule.
+            own = getattr(failure.exc, "threadlesson_diagnosis", None)
+            if own is not None:
+                return str(own), [f"  {failure.exc}"]
             return "race", describe_failure(failure.thread, failure.exc)
     return None
 

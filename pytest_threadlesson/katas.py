@@ -131,6 +131,8 @@ class KataImportProblem:
 class KataBroken(Exception):
     """A kata module that cannot be used: the message says why, in the learner's terms."""
 
+    threadlesson_diagnosis = "broken"
+
 
 class _Missing:
     """Stands for a name a kata test needs but the kata module lacks (or cannot provide)."""

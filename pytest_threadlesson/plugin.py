@@ -391,7 +391,7 @@ def _findings(item: pytest.Item, state: TestState, before: frozenset[threading.T
                     "outlived the test", "started when the kata module was imported") +
                     "\n  (start threads inside functions, not at import time)"))
             leaks.stop(started)
-        if problem is not None:
+        if problem is not None and not _is_broken(failed):
             found.append(("broken", problem.render()))
     if scope.deadlock is not None:
         if not (isinstance(failed, rt.DeadlockError) and failed.report is scope.deadlock):
@@ -411,6 +411,11 @@ def _findings(item: pytest.Item, state: TestState, before: frozenset[threading.T
             found.append(("leak", render_leaks(leaks.describe(leaked))))
             leaks.stop(leaked)
     return found
+
+
+def _is_broken(exc: BaseException | None) -> bool:
+    return isinstance(exc, kt.KataBroken) or (
+        isinstance(exc, ScheduleFailure) and exc.diagnosis == "broken")
 
 
 def _diagnosis_of(exc: BaseException) -> str | None:

@@ -337,7 +337,7 @@ def render_explanation(kata: str, title: str, diagnosis: str | None, what: str,
     lines = [f"{kata} ({title}): {name}."]
     if what:
         lines.extend(wrap(what, indent=""))
-    if explanation:
+    if explanation and diagnosis != "broken":
         lines.append("")
         lines.extend(wrap(explanation, indent=""))
     return "\n".join(lines)
