@@ -23,7 +23,7 @@ from .report import describe_failure, render_steps, render_unretrieved
 from .scheduler import make_strategy
 
 DEFAULT_SCHEDULES = 100
-DEFAULT_MAX_STEPS = 200_000
+DEFAULT_MAX_STEPS = 20_000
 
 
 class ScheduleFailure(AssertionError):
@@ -113,7 +113,10 @@ class Contention:
         base = derive_seed(self.session_seed, call_id) if seed is None else seed
         threads_started = 0
         steps_hint = 1000
+        scope = rt.current().scope
         for number in range(1, budget + 1):
+            if scope is not None:
+                scope.progress += 1  # the test's backstop watches for progress, not time
             strat = make_strategy(strategy_name, f"{base}:{number}", steps_hint=steps_hint)
             outcome = run_schedule(scenario, strat, wall_limit=self.wall_limit,
                                    max_steps=self.max_steps)
@@ -171,6 +174,9 @@ def _failure_of(outcome: rt.RunOutcome) -> tuple[str, list[str]] | None:
             return "leak", [f"  {failure.exc}"]
         if failure.kind == "livelock":
             return "hang", [f"  {failure.exc}"]
+        if failure.kind == "inversion":
+            text = str(failure.exc).splitlines()
+            return "deadlock", ["  " + text[0].split(": ", 2)[-1], *text[1:]]
         if failure.kind == "lost-exception":
             return "lost-exception", str(failure.exc).splitlines()[1:]
     for failure in outcome.failures:
@@ -180,6 +186,8 @@ def _failure_of(outcome: rt.RunOutcome) -> tuple[str, list[str]] | None:
             own = getattr(failure.exc, "threadlesson_diagnosis", None)
             if own is not None:
                 return str(own), [f"  {failure.exc}"]
+            if isinstance(failure.exc, SystemExit):
+                return "broken", [*describe_failure(failure.thread, failure.exc), "  sys.exit() in a thread ends only that thread, not the program"]
             return "race", describe_failure(failure.thread, failure.exc)
     return None
 
@@ -193,7 +201,8 @@ def run_schedule(
 ) -> rt.RunOutcome:
     """One controlled run of `scenario` under `strategy`; every patched global restored."""
     run = rt.ControlledRun(strategy, max_points=max_steps)
-    main = threading.Thread(target=scenario, name="main", daemon=True)
+    rt.reset_serials()
+    main = threading.Thread(target=scenario, name="main", daemon=False)
     rec = rt.ThreadRec("main", main)
     run.add_thread(rec)
     run.main = rec
@@ -217,6 +226,9 @@ def run_schedule(
         sys.settrace(old_trace)
         if gc_enabled:
             gc.enable()
+    if run.order.inversions and not run.failures:
+        report = "\n\n".join(inv.render() for inv in run.order.inversions)
+        run.failures.append(rt.Failure("main", _Inversion(report), "inversion"))
     lost = prim.unretrieved(run)
     if lost and not run.failures:
         run.failures.append(rt.Failure("main", _LostException(render_unretrieved(lost)),
@@ -225,6 +237,10 @@ def run_schedule(
 
 
 class _LostException(Exception):
+    pass
+
+
+class _Inversion(Exception):
     pass
 
 
@@ -243,3 +259,7 @@ def _abandon(run: rt.ControlledRun, wall_limit: float) -> None:
     with rt.mutex:
         run.abort(f"{name} blocked for {wall_limit:g} s outside the scheduler's view{where} "
                   "(a C call, real I/O, or a lock created before the test)", "livelock")
+        stuck_threads = [t.thread for t in run.alive() if t.thread is not None]
+    from . import leaks
+
+    leaks.stop(stuck_threads, wait=0.5)

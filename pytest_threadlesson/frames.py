@@ -65,6 +65,8 @@ class Site:
 
     @property
     def source(self) -> str:
+        if not self.lineno:
+            return ""
         return linecache.getline(self.filename, self.lineno).strip()
 
     def __str__(self) -> str:
@@ -82,8 +84,9 @@ def site_of(frame: types.FrameType | None) -> Site | None:
     found = user_frame(frame)
     if found is None:
         return None
-    return Site(found.f_code.co_filename, found.f_lineno, found.f_code.co_qualname
-                if hasattr(found.f_code, "co_qualname") else found.f_code.co_name)
+    code = found.f_code
+    return Site(code.co_filename, found.f_lineno or code.co_firstlineno,
+                getattr(code, "co_qualname", code.co_name))
 
 
 def caller_site(depth: int = 2) -> Site | None:

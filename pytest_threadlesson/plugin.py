@@ -299,6 +299,7 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
         return (yield)
     main = rt.current()
     main.pending = None
+    rt.reset_serials()
     state.main = main
     state.saved_scope = main.scope
     state.scope = rt.Scope(main, detect=state.instrument)
@@ -395,7 +396,8 @@ def _findings(item: pytest.Item, state: TestState, before: frozenset[threading.T
             found.append(("broken", problem.render()))
     if scope.deadlock is not None:
         if not (isinstance(failed, rt.DeadlockError) and failed.report is scope.deadlock):
-            found.append(("deadlock", scope.deadlock.render()))
+            kind = "hang" if scope.deadlock.kind == "timeout" else "deadlock"
+            found.append((kind, scope.deadlock.render()))
     elif scope.order.inversions:
         found.extend(("deadlock", render_inversion(inv)) for inv in scope.order.inversions)
     for error in scope.exceptions:
@@ -422,7 +424,7 @@ def _diagnosis_of(exc: BaseException) -> str | None:
     if isinstance(exc, ScheduleFailure):
         return exc.diagnosis
     if isinstance(exc, rt.DeadlockError):
-        return "deadlock"
+        return "hang" if exc.report.kind == "timeout" else "deadlock"
     if isinstance(exc, ThreadlessonFailure):
         return exc.diagnosis
     if isinstance(exc, kt.KataBroken):
@@ -499,9 +501,13 @@ class _Watchdog:
         self._cancel.release()
 
     def _watch(self) -> None:
-        if self._cancel.acquire(True, self.seconds):
-            return
         scope = self.scope
+        while True:
+            seen = scope.progress
+            if self._cancel.acquire(True, self.seconds):
+                return
+            if scope.progress == seen:
+                break  # no schedule finished in all that time: a real hang
         frames = sys._current_frames()
         with rt.mutex:
             if scope.closed:

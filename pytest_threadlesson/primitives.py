@@ -56,6 +56,7 @@ class Lock:
         self._acquired_at: Site | None = None
         self.waiters: list[ThreadRec] = []
         self._created_at = caller_site(2)
+        self._serial = rt.next_serial()
 
     # Waitable
     def owners(self) -> list[ThreadRec]:

@@ -79,7 +79,9 @@ def object_name(obj: Any, owners: dict[int, Any] | None = None) -> str:
             return f"{label}.{attr}"
     created: Site | None = getattr(obj, "_created_at", None)
     where = f" ({created.short})" if created is not None else ""
-    return f"{_kind(obj)}{where}"
+    serial = getattr(obj, "_serial", None)
+    number = f" #{serial}" if serial else ""
+    return f"{_kind(obj)}{number}{where}"
 
 
 def _kind(obj: Any) -> str:

@@ -53,6 +53,18 @@ _allocate = _thread.allocate_lock
 _get_ident = _thread.get_ident
 
 mutex = _allocate()
+_serial = [0]
+
+
+def next_serial() -> int:
+    """Locks are numbered in creation order (per test, per schedule) so that a report can
+    tell apart locks born on the same line (`Lock #3 (forks.py:17)`)."""
+    _serial[0] += 1
+    return _serial[0]
+
+
+def reset_serials() -> None:
+    _serial[0] = 0
 
 
 class DeadlockError(BaseException):
@@ -203,6 +215,7 @@ class Scope:
         self.order = LockOrderGraph()
         self.exceptions: list[ThreadException] = []
         self.closed = False
+        self.progress = 0  # bumped by explore at every schedule: the backstop re-arms
         self.futures: list[Any] = []
         self._names = 0
 
@@ -353,8 +366,9 @@ def thread_finished(rec: ThreadRec) -> None:
 
 def note_acquiring(rec: ThreadRec, lock: Any, site: Site | None) -> None:
     """Before a thread waits for `lock`: record the order against every lock it holds."""
-    scope = rec.scope if rec.run is None else rec.run.scope_for_order
-    if scope is None:
+    order = rec.run.order if rec.run is not None else (
+        rec.scope.order if rec.scope is not None else None)
+    if order is None:
         return
     # What else the thread holds while it takes `lock`: a lock (one holder at a time) or a
     # semaphore permit (at most `capacity` holders). Edges all taken under one such gate
@@ -364,7 +378,7 @@ def note_acquiring(rec: ThreadRec, lock: Any, site: Site | None) -> None:
     for held in rec.held:
         if held.lock is not lock:
             edge_gates = {k: v for k, v in gates.items() if k != id(held.lock)}
-            scope.order.add(held.lock, held.site, lock, site, rec.name, edge_gates)
+            order.add(held.lock, held.site, lock, site, rec.name, edge_gates)
 
 
 def note_acquired(rec: ThreadRec, lock: Any, site: Site | None) -> None:
@@ -430,7 +444,7 @@ class ControlledRun:
         self.deadlock: DeadlockReport | None = None
         self.main: ThreadRec | None = None
         self.aborted: str | None = None
-        self.scope_for_order: Scope | None = None
+        self.order = LockOrderGraph()
         self.futures: list[Any] = []
         self._trace_cache: dict[types.CodeType, bool] = {}
 
@@ -632,7 +646,13 @@ class ControlledRun:
         sys.settrace(global_trace)
 
     def _on_opcode(self, rec: ThreadRec, frame: types.FrameType) -> None:
-        if rec.pending is not None or self.aborted is not None:
+        error = rec.pending
+        if error is not None:
+            # The schedule was aborted (a step limit): unwind this thread now. Raising in a
+            # trace function ends tracing for the thread, which is over anyway.
+            rec.pending = None
+            raise error
+        if self.aborted is not None:
             return
         rec.frame = frame
         self.points += 1
@@ -655,7 +675,7 @@ class ControlledRun:
                 self._switch(rec, nxt)
 
     def _log(self, rec: ThreadRec, frame: types.FrameType) -> None:
-        if self.failures:
+        if self.failures or frame.f_lineno is None:
             return  # what happens while threads unwind from a failure is noise
         code = frame.f_code
         site = Site(code.co_filename, frame.f_lineno,

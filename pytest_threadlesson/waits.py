@@ -172,6 +172,8 @@ class LockOrderGraph:
             common &= set(e.gates)
         if any(cycle[0].gates[g] < len(cycle) for g in common):
             return  # a gate lets fewer threads in than the cycle needs: it cannot close
+        if len({e.thread for e in cycle}) < 2:
+            return  # one thread alone cannot deadlock with itself on these locks
         self._pairs_reported.add(pair)
         self.inversions.append(Inversion(cycle))
 
