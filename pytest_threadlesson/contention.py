@@ -187,7 +187,8 @@ def _failure_of(outcome: rt.RunOutcome) -> tuple[str, list[str]] | None:
             if own is not None:
                 return str(own), [f"  {failure.exc}"]
             if isinstance(failure.exc, SystemExit):
-                return "broken", [*describe_failure(failure.thread, failure.exc), "  sys.exit() in a thread ends only that thread, not the program"]
+                hint = "  sys.exit() in a thread ends only that thread, not the program"
+                return "broken", [*describe_failure(failure.thread, failure.exc), hint]
             return "race", describe_failure(failure.thread, failure.exc)
     return None
 
