@@ -1,0 +1,31 @@
+"""Workers that never meet: a Thread subclass and a launcher that runs nothing in parallel.
+
+Each `Worker` waits at a shared barrier until all n workers have arrived, then writes its
+name to the log. `run_workers` was written against the tutorial's `WorkerThread`, but
+`start()` blew up, so the launcher calls `run()` instead, and now it waits forever. Make
+`run_workers(n)` return the names of the n workers that passed the barrier.
+
+Tutorial: Basic Threading, "Thread Class Inheritance".
+"""
+
+import threading
+
+
+class Worker(threading.Thread):
+    def __init__(self, barrier: threading.Barrier, log: list[str]) -> None:
+        self.barrier = barrier
+        self.log = log
+
+    def run(self) -> None:
+        self.barrier.wait()  # wait until every worker is here
+        self.log.append(self.name)
+
+
+def run_workers(n: int) -> list[str]:
+    barrier = threading.Barrier(n)
+    log: list[str] = []
+    workers = [Worker(barrier, log) for _ in range(n)]
+    for worker in workers:
+        # start() raised "RuntimeError: thread.__init__() not called"; run() does the same job.
+        worker.run()
+    return log
