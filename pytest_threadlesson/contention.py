@@ -20,7 +20,7 @@ from typing import Any
 from . import primitives as prim
 from . import runtime as rt
 from .report import describe_failure, render_steps, render_unretrieved
-from .scheduler import make_strategy
+from .scheduler import Strategy, Systematic, SystematicSearch, make_strategy
 
 DEFAULT_SCHEDULES = 100
 DEFAULT_MAX_STEPS = 20_000
@@ -39,12 +39,22 @@ class ScheduleFailure(AssertionError):
 
 @dataclass(frozen=True)
 class ExploreResult:
-    """What a passing `explore` did."""
+    """What a passing `explore` did. `verified` is True when the systematic strategy ran
+    out of interleavings: every one with at most `preemption_bound` preemptions passed."""
 
     schedules: int
     threads_started: int
     strategy: str
     seed: int
+    verified: bool = False
+    preemption_bound: int | None = None
+
+    @property
+    def summary(self) -> str:
+        if self.verified:
+            return (f"verified: all {self.schedules} interleavings with at most "
+                    f"{self.preemption_bound} preemptions")
+        return f"no failure in {self.schedules} schedules ({self.strategy}, seed {self.seed})"
 
 
 def derive_seed(session_seed: int, test_id: str) -> int:
@@ -95,12 +105,15 @@ class Contention:
         seed: int | None = None,
         *,
         strategy: str | None = None,
+        preemptions: int = 2,
     ) -> ExploreResult:
         """Run `scenario` under many seeded interleavings; fail on the first bad one.
 
         `schedules` defaults to `--threadlesson-schedules`; `seed` to a seed derived from
         the session seed and the test, so each test and each `--count` repetition
-        explores its own schedules.
+        explores its own schedules. `strategy="systematic"` searches every interleaving
+        with at most `preemptions` preemptions instead, and stops early (verified) when
+        there are fewer than `schedules`.
         """
         if not callable(scenario):
             raise TypeError(f"explore() needs a function to run, got {scenario!r}")
@@ -114,12 +127,24 @@ class Contention:
         threads_started = 0
         steps_hint = 1000
         scope = rt.current().scope
+        search = SystematicSearch(preemptions) if strategy_name == "systematic" else None
+        ran = 0
         for number in range(1, budget + 1):
             if scope is not None:
                 scope.progress += 1  # the test's backstop watches for progress, not time
-            strat = make_strategy(strategy_name, f"{base}:{number}", steps_hint=steps_hint)
+            if search is not None:
+                systematic = search.strategy()
+                if systematic is None:
+                    break
+                strat: Strategy = systematic
+            else:
+                strat = make_strategy(strategy_name, f"{base}:{number}",
+                                      steps_hint=steps_hint)
             outcome = run_schedule(scenario, strat, wall_limit=self.wall_limit,
                                    max_steps=self.max_steps)
+            ran = number
+            if search is not None and isinstance(strat, Systematic):
+                search.finished(strat)
             steps_hint = max(outcome.points, 10)
             threads_started = max(threads_started, outcome.threads_started)
             failure = _failure_of(outcome)
@@ -131,7 +156,10 @@ class Contention:
                 raise ScheduleFailure(
                     self._render(diagnosis, lines, outcome, number, seed), diagnosis,
                     self.session_seed, number)
-        return ExploreResult(budget, threads_started, strategy_name, base)
+        if search is not None:
+            return ExploreResult(ran, threads_started, strategy_name, base,
+                                 verified=search.exhausted, preemption_bound=preemptions)
+        return ExploreResult(ran, threads_started, strategy_name, base)
 
     def _render(self, diagnosis: str, lines: list[str], outcome: rt.RunOutcome,
                 number: int, explicit_seed: int | None) -> str:
@@ -164,33 +192,35 @@ class Contention:
 
 
 def _failure_of(outcome: rt.RunOutcome) -> tuple[str, list[str]] | None:
-    for failure in outcome.failures:
-        if failure.kind == "deadlock":
-            err = failure.exc
-            assert isinstance(err, rt.DeadlockError)
-            text = err.report.render().splitlines()
-            return "deadlock", ["  " + text[0].split(": ", 1)[1], *text[1:]]
-        if failure.kind == "leak":
-            return "leak", [f"  {failure.exc}"]
-        if failure.kind == "livelock":
-            return "hang", [f"  {failure.exc}"]
-        if failure.kind == "inversion":
-            text = str(failure.exc).splitlines()
-            return "deadlock", ["  " + text[0].split(": ", 2)[-1], *text[1:]]
-        if failure.kind == "lost-exception":
-            return "lost-exception", str(failure.exc).splitlines()[1:]
-    for failure in outcome.failures:
-        if failure.kind == "exception":
-            # An exception that says what it is (a kata that does not even import) is
-            # not a race, whatever the schedule.
-            own = getattr(failure.exc, "threadlesson_diagnosis", None)
-            if own is not None:
-                return str(own), [f"  {failure.exc}"]
-            if isinstance(failure.exc, SystemExit):
-                hint = "  sys.exit() in a thread ends only that thread, not the program"
-                return "broken", [*describe_failure(failure.thread, failure.exc), hint]
-            return "race", describe_failure(failure.thread, failure.exc)
-    return None
+    """The diagnosis and lines of the first thing that went wrong (chronologically: an
+    exception that leaves a waiter stranded comes before the deadlock it causes)."""
+    if not outcome.failures:
+        return None
+    first = outcome.failures[0]
+    text = str(first.exc).splitlines()
+    if first.kind == "deadlock":
+        return "deadlock", ["  " + text[0].split(": ", 1)[1], *text[1:]]
+    if first.kind == "inversion":
+        return "deadlock", ["  " + text[0].split(": ", 2)[-1], *text[1:]]
+    if first.kind == "leak":
+        return "leak", [f"  {first.exc}"]
+    if first.kind == "livelock":
+        return "hang", [f"  {first.exc}"]
+    if first.kind == "lost-exception":
+        lines = text[1:]
+        if len(outcome.failures) > 1:
+            then = outcome.failures[1]
+            lines += ["  and then:", *describe_failure(then.thread, then.exc)]
+        return "lost-exception", lines
+    # An exception that says what it is (a kata that does not even import) is not a
+    # race, whatever the schedule.
+    own = getattr(first.exc, "threadlesson_diagnosis", None)
+    if own is not None:
+        return str(own), [f"  {first.exc}"]
+    if isinstance(first.exc, SystemExit):
+        hint = "  sys.exit() in a thread ends only that thread, not the program"
+        return "broken", [*describe_failure(first.thread, first.exc), hint]
+    return "race", describe_failure(first.thread, first.exc)
 
 
 def run_schedule(
@@ -231,9 +261,10 @@ def run_schedule(
         report = "\n\n".join(inv.render() for inv in run.order.inversions)
         run.failures.append(rt.Failure("main", _Inversion(report), "inversion"))
     lost = prim.unretrieved(run)
-    if lost and not run.failures:
-        run.failures.append(rt.Failure("main", _LostException(render_unretrieved(lost)),
-                                       "lost-exception"))
+    if lost and (not run.failures or run.failures[0].kind == "exception"):
+        # A failure in a future that nobody looked at explains what the caller then saw.
+        run.failures.insert(0, rt.Failure("main", _LostException(render_unretrieved(lost)),
+                                          "lost-exception"))
     return run.outcome()
 
 

@@ -36,6 +36,7 @@ def _candidates(before: Collection[threading.Thread]) -> list[threading.Thread]:
         t for t in threading.enumerate()
         if t not in before and t is not threading.current_thread()
         and not isinstance(t, threading._DummyThread)
+        and t not in prim.foreign and t not in prim.outlives
         and prim._orig_is_alive(t)
     ]
 

@@ -299,6 +299,8 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
         return (yield)
     main = rt.current()
     main.pending = None
+    main.held.clear()  # a lock a previous test left held is not this test's
+    main.gates.clear()
     rt.reset_serials()
     state.main = main
     state.saved_scope = main.scope
@@ -347,6 +349,15 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
         state.diagnosis = findings[0][0]
         raise ThreadlessonFailure("\n\n".join(text for _, text in findings), findings[0][0])
     return None
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_fixture_setup(fixturedef: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    rt.fixture_scopes.append(str(fixturedef.scope))
+    try:
+        return (yield)
+    finally:
+        rt.fixture_scopes.pop()
 
 
 @pytest.hookimpl(wrapper=True)

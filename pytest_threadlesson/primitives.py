@@ -34,8 +34,6 @@ from .runtime import ThreadRec
 _OrigLock = threading.Lock
 _OrigRLock = threading.RLock
 _OrigCondition = threading.Condition
-_OrigSemaphore = threading.Semaphore
-_OrigBoundedSemaphore = threading.BoundedSemaphore
 _OrigEvent = threading.Event
 _OrigBarrier = threading.Barrier
 _orig_start = threading.Thread.start
@@ -202,7 +200,7 @@ class RLock(Lock):
 
     def __repr__(self) -> str:
         base = super().__repr__()
-        return base.replace(">", f" count={self._count}>") if self._locked else base
+        return f"{base[:-1]} count={self._count}>" if self._locked else base
 
 
 class _Waiter:
@@ -330,23 +328,64 @@ class Condition:
         return f"<Condition({self._lock!r}), {len(self._waiters)} waiting>"
 
 
-class _Permits:
-    """Who holds a permit: a semaphore held while locks are taken is a gate (see waits)."""
+class Semaphore:
+    """`threading.Semaphore`, instrumented; CPython's algorithm on our `Condition`.
 
-    _threadlesson_capacity: int
+    It also knows who holds its permits: a semaphore held while locks are taken is a gate
+    that can make a lock-order cycle impossible (see waits.py). Written here rather than
+    subclassed: on 3.10 and 3.11 the standard `BoundedSemaphore.__init__` calls the module
+    global `Semaphore`, which is this class while the patch is installed.
+    """
+
+    def __init__(self, value: int = 1) -> None:
+        if value < 0:
+            raise ValueError("semaphore initial value must be >= 0")
+        self._cond = Condition(Lock())
+        self._cond._described_by = self
+        self._value = value
+        self._created_at = caller_site(2)
+        self._threadlesson_capacity = value
+        self._threadlesson_signal = False
 
     def acquire(self, blocking: bool = True, timeout: float | None = None) -> bool:
-        taken: bool = super().acquire(blocking, timeout)  # type: ignore[misc]
+        if not blocking and timeout is not None:
+            raise ValueError("can't specify timeout for non-blocking acquire")
+        taken = False
+        endtime = None
+        with self._cond:
+            while self._value == 0:
+                if not blocking:
+                    break
+                if timeout is not None:
+                    if endtime is None:
+                        endtime = rt.monotonic() + timeout
+                    else:
+                        timeout = endtime - rt.monotonic()
+                        if timeout <= 0:
+                            break
+                self._cond.wait(timeout)
+            else:
+                self._value -= 1
+                taken = True
         if taken:
             rt.current().gates.append(self)
         return taken
 
-    def release(self, n: int = 1) -> None:
-        super().release(n)  # type: ignore[misc]
+    def _released(self, n: int) -> None:
         gates = rt.current().gates
         for _ in range(n):
             if self in gates:
                 gates.remove(self)
+            else:
+                self._threadlesson_signal = True  # released by another thread: a signal
+
+    def release(self, n: int = 1) -> None:
+        if n < 1:
+            raise ValueError("n must be one or more")
+        with self._cond:
+            self._value += n
+            self._cond.notify(n)
+        self._released(n)
 
     def __enter__(self) -> bool:
         return self.acquire()
@@ -354,34 +393,30 @@ class _Permits:
     def __exit__(self, *args: Any) -> None:
         self.release()
 
-
-class Semaphore(_Permits, _OrigSemaphore):  # type: ignore[misc]
-    """`threading.Semaphore` on instrumented parts (the standard library's own code)."""
-
-    def __init__(self, value: int = 1) -> None:
-        super().__init__(value)
-        self._cond = Condition(Lock())
-        self._cond._described_by = self
-        self._created_at = caller_site(2)
-        self._threadlesson_capacity = value
-
     def __repr__(self) -> str:
         return f"<{type(self).__name__}{_where(self._created_at)}: value={self._value}>"
 
 
-class BoundedSemaphore(_Permits, _OrigBoundedSemaphore):  # type: ignore[misc]
-    """`threading.BoundedSemaphore` on instrumented parts."""
+class BoundedSemaphore(Semaphore):
+    """`threading.BoundedSemaphore`, instrumented: releasing too often is an error."""
 
     def __init__(self, value: int = 1) -> None:
         super().__init__(value)
-        self._cond = Condition(Lock())
-        self._cond._described_by = self
-        self._created_at = caller_site(2)
-        self._threadlesson_capacity = value
+        self._initial_value = value
+
+    def release(self, n: int = 1) -> None:
+        if n < 1:
+            raise ValueError("n must be one or more")
+        with self._cond:
+            if self._value + n > self._initial_value:
+                raise ValueError("Semaphore released too many times")
+            self._value += n
+            self._cond.notify(n)
+        self._released(n)
 
     def __repr__(self) -> str:
         return (f"<{type(self).__name__}{_where(self._created_at)}: "
-                f"value={self._value}/{getattr(self, '_initial_value', '?')}>")
+                f"value={self._value}/{self._initial_value}>")
 
 
 class Event(_OrigEvent):
@@ -444,6 +479,28 @@ class _RawEvent:
 # Threads: who started them, their run wrapped so we know when they end.
 
 threads: weakref.WeakKeyDictionary[threading.Thread, ThreadRec] = weakref.WeakKeyDictionary()
+foreign: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
+outlives: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
+
+
+class _InsertionOrderedSet(dict[Any, None]):
+    """The set API `ThreadPoolExecutor` uses for its threads, in insertion order: a plain
+    set of threads iterates in memory-address order, so `shutdown()` would join them in
+    an order (and make scheduling choices) that changes from run to run."""
+
+    def add(self, item: Any) -> None:
+        self[item] = None
+
+    def discard(self, item: Any) -> None:
+        self.pop(item, None)
+
+
+_orig_executor_init = futures_thread.ThreadPoolExecutor.__init__
+
+
+def _executor_init(self: Any, *args: Any, **kwargs: Any) -> None:
+    _orig_executor_init(self, *args, **kwargs)
+    self._threads = _InsertionOrderedSet.fromkeys(self._threads)
 
 
 def _start(self: Any) -> None:
@@ -454,12 +511,24 @@ def _start(self: Any) -> None:
             or self._started.is_set():
         _orig_start(self)
         return
+    site = caller_site(2)
+    if site is None:
+        # Started by a library with none of the test's code on the stack (pytest-timeout's
+        # timer, a plugin's helper): not the test's thread, never blamed on it.
+        foreign.add(self)
+        self._started = _RawEvent()
+        _orig_start(self)
+        return
     rec = ThreadRec(self.name, self)
-    rec.start_site = caller_site(2)
+    rec.start_site = site
     threads[self] = rec
+    wider = bool(rt.fixture_scopes) and rt.fixture_scopes[-1] != "function"
     with rt.mutex:
         if run is not None:
             run.add_thread(rec)
+        elif wider:
+            outlives.add(self)  # a module/session fixture's thread: not the test's
+            rt.outliving.append(rec)
         else:
             assert scope is not None
             rec.scope = scope
@@ -502,8 +571,11 @@ def _thread_body(rec: ThreadRec, body: Callable[[], None]) -> None:
         with rt.mutex:
             if run is not None:
                 run.failures.append(rt.Failure(rec.name, exc, "exception"))
-            elif rec.scope is not None:
+                return
+            if rec.scope is not None:
                 rec.scope.exceptions.append(rt.ThreadException(rec.name, exc, rec.start_site))
+                return
+        raise  # not a test's thread: threading's own excepthook reports it, as usual
     finally:
         if run is not None:
             run.exit(rec)
@@ -550,39 +622,58 @@ _orig_result = futures_base.Future.result
 _orig_exception = futures_base.Future.exception
 
 
+class _Outcome:
+    """A future's exception, and whether anybody asked for it."""
+
+    __slots__ = ("exc", "retrieved", "thread")
+
+    def __init__(self, thread: str, exc: BaseException) -> None:
+        self.thread = thread
+        self.exc = exc
+        self.retrieved = False
+
+
 def _set_exception(self: concurrent.futures.Future[Any], exception: BaseException | None) -> None:
     _orig_set_exception(self, exception)
     rec = rt._local.rec
-    if rec is None or isinstance(exception, (rt.DeadlockError, rt.ThreadlessonStop)):
+    if rec is None or exception is None or isinstance(
+            exception, (rt.DeadlockError, rt.ThreadlessonStop)):
         return
     owner = rec.run if rec.run is not None else rec.scope
     if owner is not None:
-        pending: list[Any] | None = getattr(owner, "futures", None)
-        if pending is None:
-            pending = []
-            owner.futures = pending
-        pending.append((weakref.ref(self), rec.name, exception))
+        outcome = _Outcome(rec.name, exception)
+        self._threadlesson_outcome = outcome  # type: ignore[attr-defined]
+        owner.futures.append(outcome)
+
+
+def _retrieved(future: concurrent.futures.Future[Any]) -> None:
+    outcome = getattr(future, "_threadlesson_outcome", None)
+    if outcome is not None:
+        outcome.retrieved = True
 
 
 def _result(self: concurrent.futures.Future[Any], timeout: float | None = None) -> Any:
-    self._threadlesson_retrieved = True  # type: ignore[attr-defined]
+    _retrieved(self)
     return _orig_result(self, timeout)
 
 
 def _exception(self: concurrent.futures.Future[Any],
                timeout: float | None = None) -> BaseException | None:
-    self._threadlesson_retrieved = True  # type: ignore[attr-defined]
+    _retrieved(self)
     return _orig_exception(self, timeout)
 
 
 def unretrieved(owner: Any) -> list[tuple[str, BaseException]]:
-    """Exceptions set on futures that nobody asked for, as asyncio reports them."""
-    lost = []
-    for ref, name, exc in getattr(owner, "futures", ()):
-        future = ref()
-        if future is None or not getattr(future, "_threadlesson_retrieved", False):
-            lost.append((name, exc))
-    return lost
+    """Exceptions set on futures that nobody asked for, as asyncio reports them.
+
+    Code that retrieved one failure and stopped (fail fast: `for f in futures:
+    f.result()`) handled failures; the others it skipped are not lost. Only when no
+    failing future was ever looked at did every failure vanish.
+    """
+    outcomes: list[_Outcome] = getattr(owner, "futures", [])
+    if any(o.retrieved for o in outcomes):
+        return []
+    return [(o.thread, o.exc) for o in outcomes]
 
 
 # ---------------------------------------------------------------------------------------
@@ -633,6 +724,7 @@ class Patch:
             (time, "time", rt.wall_time),
             (time, "perf_counter", rt.perf_counter),
             (futures_thread, "_global_shutdown_lock", _shutdown_lock),
+            (futures_thread.ThreadPoolExecutor, "__init__", _executor_init),
             (futures_base.Future, "set_exception", _set_exception),
             (futures_base.Future, "result", _result),
             (futures_base.Future, "exception", _exception),

@@ -155,7 +155,8 @@ def render_deadlock(report: DeadlockReport) -> str:
 
 def render_inversion(inversion: Inversion) -> str:
     lines = ["threadlesson: deadlock: lock-order inversion: locks taken in opposite orders",
-             "  (this run did not hang; another interleaving of the same code will)"]
+             "  (this run did not hang; when these paths run in two threads at once, "
+             "they will)"]
     for edge in inversion.edges:
         first = object_name(edge.first, inversion.owners) + (
             f" ({edge.first_site.short})" if edge.first_site else "")

@@ -54,6 +54,11 @@ _get_ident = _thread.get_ident
 
 mutex = _allocate()
 _serial = [0]
+# The scopes of the fixtures being set up right now (the plugin keeps it): a thread that a
+# module- or session-scoped fixture starts is meant to outlive the test that set it up.
+fixture_scopes: list[str] = []
+# Their records: such a thread may still release what the test's threads wait for.
+outliving: list[ThreadRec] = []
 
 
 def next_serial() -> int:
@@ -343,6 +348,9 @@ def _check_all_blocked(scope: Scope, waiting: ThreadRec | None) -> None:
     live = scope.live()
     if not live:
         return
+    outliving[:] = [t for t in outliving if not t.finished]
+    if any(not t.parked_untimed for t in outliving):
+        return  # a fixture's thread that is still running may yet set, put or release
     if all(t is waiting or t.parked_untimed for t in live):
         if waiting is None and not any(t.parked_untimed for t in live):
             return
@@ -373,8 +381,8 @@ def note_acquiring(rec: ThreadRec, lock: Any, site: Site | None) -> None:
     # What else the thread holds while it takes `lock`: a lock (one holder at a time) or a
     # semaphore permit (at most `capacity` holders). Edges all taken under one such gate
     # cannot close a cycle longer than its capacity (the dining philosophers' waiter).
-    gates = {id(g): getattr(g, "_threadlesson_capacity", 1) for g in rec.gates}
-    gates.update((id(h.lock), 1) for h in rec.held)
+    gates: dict[int, Any] = {id(g): g for g in rec.gates}
+    gates.update((id(h.lock), h.lock) for h in rec.held)
     for held in rec.held:
         if held.lock is not lock:
             edge_gates = {k: v for k, v in gates.items() if k != id(held.lock)}
@@ -443,6 +451,7 @@ class ControlledRun:
         self.failures: list[Failure] = []
         self.deadlock: DeadlockReport | None = None
         self.main: ThreadRec | None = None
+        self.main_done_at: int | None = None
         self.aborted: str | None = None
         self.order = LockOrderGraph()
         self.futures: list[Any] = []
@@ -470,6 +479,8 @@ class ControlledRun:
         sys.settrace(None)
         with mutex:
             rec.finished = True
+            if rec is self.main:
+                self.main_done_at = self.points
             notify(rec)
             nxt = self._choose(rec, "exit")
             if nxt is None:
@@ -530,8 +541,29 @@ class ControlledRun:
             rec.sleeping = False
             rec.deadline = None
 
+    def _leak_check(self) -> None:
+        """After the scenario returned, its threads get a grace of steps to finish."""
+        if self.main_done_at is not None and self.aborted is None and \
+                self.points - self.main_done_at > LEAK_GRACE_POINTS:
+            self._report_leak()
+
+    def _report_leak(self) -> None:
+        lines = []
+        for t in self.alive():
+            started = f" started at {t.start_site.short}" if t.start_site else ""
+            now = ""
+            if t.frame is not None and t.frame.f_lineno:
+                code = t.frame.f_code
+                site = Site(code.co_filename, t.frame.f_lineno, code.co_name)
+                now = f", now at {site.short}: {site.source}"
+            lines.append(f"  {t.name!r}{started}{now}")
+        count = len(lines)
+        self.abort(f"{count} thread{'s' if count != 1 else ''} still running after the "
+                   "scenario returned\n" + "\n".join(lines), "leak")
+
     def _count_point(self) -> None:
         self.points += 1
+        self._leak_check()
         if self.points > self.max_points and self.aborted is None:
             self.abort(f"the scenario did not finish within {self.max_points} scheduling steps "
                        "(an endless loop, or a thread spinning while it waits?)", "livelock")
@@ -591,6 +623,12 @@ class ControlledRun:
                 t.timed_out = True
 
     def _declare_deadlock(self, live: list[ThreadRec]) -> None:
+        if self.main is not None and self.main.finished:
+            if self.aborted is None:
+                self._report_leak()  # nothing can move, and the scenario already returned
+            for t in live:
+                t.blocked = False
+            return
         states = [t.state() for t in live]
         cycle = None
         for t in live:
@@ -656,6 +694,9 @@ class ControlledRun:
             return
         rec.frame = frame
         self.points += 1
+        if self.main_done_at is not None:
+            with mutex:
+                self._leak_check()
         if self.points > self.max_points:
             with mutex:
                 if self.aborted is None:
@@ -667,12 +708,19 @@ class ControlledRun:
             return
         if frame.f_lineno in _assert_lines(frame.f_code):
             return  # an assert's message must show the values it compared
-        if not self.strategy.preempt():
+        if not self.strategy.preempt(frame):
             return
         with mutex:
             nxt = self._choose(rec, "opcode")
-            if nxt is not None and nxt is not rec:
-                self._switch(rec, nxt)
+            if nxt is None or nxt is rec:
+                return
+            self._switch(rec, nxt)
+        if _TRAMPOLINE_COPIES_LOCALS and (frame.f_code.co_cellvars or frame.f_code.co_freevars):
+            # Before 3.13 the interpreter copies a traced frame's variables into f_locals
+            # before calling us and writes them back after: cells (closure variables) too.
+            # Other threads ran meanwhile; refresh the copy so that the write-back does
+            # not undo what they wrote to a shared `nonlocal`.
+            frame.f_locals  # noqa: B018
 
     def _log(self, rec: ThreadRec, frame: types.FrameType) -> None:
         if self.failures or frame.f_lineno is None:
@@ -717,7 +765,9 @@ def _chain(ours: Callable[..., Any], theirs: Callable[..., Any]) -> Callable[...
     return both
 
 
+LEAK_GRACE_POINTS = 2000
 _opcode_ready: set[types.CodeType] = set()
+_TRAMPOLINE_COPIES_LOCALS = sys.version_info < (3, 13)
 _assert_cache: dict[str, frozenset[int]] = {}
 
 

@@ -114,7 +114,7 @@ class OrderEdge:
     second: Any
     second_site: Site | None
     thread: str
-    gates: dict[int, int] = field(default_factory=dict)  # held every time: id -> capacity
+    gates: dict[int, Any] = field(default_factory=dict)  # held every time: id -> gate
 
 
 @dataclass
@@ -137,6 +137,18 @@ class Inversion:
         return render_inversion(self)
 
 
+def gate_capacity(gate: Any) -> float:
+    """How many threads a gate lets in at once: 1 for a lock, the initial value for a
+    semaphore used as a pool of permits; unbounded for a semaphore used as a signal (one
+    thread acquires, another releases), which orders nothing."""
+    capacity = getattr(gate, "_threadlesson_capacity", None)
+    if capacity is None:
+        return 1
+    if capacity < 1 or getattr(gate, "_threadlesson_signal", False):
+        return float("inf")
+    return float(capacity)
+
+
 class LockOrderGraph:
     """Which lock was held while which other lock was taken, and where."""
 
@@ -147,7 +159,7 @@ class LockOrderGraph:
         self.inversions: list[Inversion] = []
 
     def add(self, first: Any, first_site: Site | None, second: Any, second_site: Site | None,
-            thread: str, gates: dict[int, int] | None = None) -> None:
+            thread: str, gates: dict[int, Any] | None = None) -> None:
         key = (id(first), id(second))
         gates = gates or {}
         edge = self._edges.get(key)
@@ -170,10 +182,8 @@ class LockOrderGraph:
         common = set(cycle[0].gates)
         for e in cycle[1:]:
             common &= set(e.gates)
-        if any(cycle[0].gates[g] < len(cycle) for g in common):
+        if any(gate_capacity(cycle[0].gates[g]) < len(cycle) for g in common):
             return  # a gate lets fewer threads in than the cycle needs: it cannot close
-        if len({e.thread for e in cycle}) < 2:
-            return  # one thread alone cannot deadlock with itself on these locks
         self._pairs_reported.add(pair)
         self.inversions.append(Inversion(cycle))
 

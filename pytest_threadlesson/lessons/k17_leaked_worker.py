@@ -13,7 +13,7 @@ HINTS = (
     "event is set.",
 )
 EXPLANATION = (
-    "A leaked thread: the heartbeat thread was still alive after stop() returned, because "
+    "The heartbeat thread was still alive after stop() returned, because "
     "nothing tells its loop to end and nothing waits for it. Python cannot kill a thread: "
     "it runs until its function returns, daemon or not, so a loop without an exit outlives "
     "whatever started it."

@@ -12,7 +12,7 @@ HINTS = (
     "first one that is set.",
 )
 EXPLANATION = (
-    "A lost exception: a job raised inside its thread, and the exception ended that thread "
-    "and nothing else. Thread.join() does not re-raise it, so the caller saw a normal return "
+    "A job raised inside its thread, and the exception ended that thread and nothing "
+    "else. Thread.join() does not re-raise it, so the caller saw a normal return "
     "and went on as if every job had succeeded."
 )

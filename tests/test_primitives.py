@@ -1,0 +1,659 @@
+"""The instrumented primitives, called directly: `threading`'s semantics, helpful reprs,
+and a patch that puts back exactly what it found.
+
+No test scope is set up unless a test asks for one (the `scope` fixture): outside a test
+the primitives are plain locks, as they are for a lock made at a kata's import time.
+Threads here synchronise through the real `threading` primitives, so a bug in ours fails
+a test instead of hanging it; `finish` bounds every join for the same reason.
+"""
+
+from __future__ import annotations
+
+import _thread
+import concurrent.futures._base as futures_base
+import concurrent.futures.thread as futures_thread
+import os
+import queue
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+
+from pytest_threadlesson import primitives as prim
+from pytest_threadlesson import runtime as rt
+
+LOCK_TYPES = [prim.Lock, prim.RLock]
+HERE = os.path.basename(__file__)
+
+
+def here(offset: int = 0) -> str:
+    """`test_primitives.py:LINE` of the line that calls it (or of the one `offset` below)."""
+    return f"{HERE}:{sys._getframe(1).f_lineno + offset}"
+
+
+def in_thread(target: Callable[[], Any], name: str | None = None) -> threading.Thread:
+    worker = threading.Thread(target=target, name=name)
+    worker.start()
+    return worker
+
+
+def finish(*workers: threading.Thread) -> None:
+    """Join, bounded: a primitive that fails to wake a thread fails the test, not the run."""
+    for worker in workers:
+        worker.join(timeout=10)
+        assert not worker.is_alive(), f"{worker.name} is still blocked"
+
+
+def outcome(call: Callable[[], Any]) -> Any:
+    """What a call returns, or the type of what it raises: to compare with `threading`."""
+    try:
+        return call()
+    except Exception as exc:
+        return type(exc)
+
+
+@contextmanager
+def held_elsewhere(lock: Any) -> Iterator[None]:
+    """A context in which another thread holds `lock` until the block ends."""
+    taken, done = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with lock:
+            taken.set()
+            done.wait()
+
+    worker = in_thread(hold, "holder")
+    assert taken.wait(10)
+    try:
+        yield
+    finally:
+        done.set()
+        finish(worker)
+
+
+@pytest.fixture
+def scope() -> Iterator[rt.Scope]:
+    """The calling thread inside a test scope, as the plugin sets one up for a marked test."""
+    main = rt.current()
+    saved = main.scope
+    test_scope = rt.Scope(main)
+    main.scope = test_scope
+    try:
+        yield test_scope
+    finally:
+        test_scope.closed = True
+        main.scope = saved
+        main.pending = None
+
+
+# ---------------------------------------------------------------------------------------
+# Lock and RLock: one behaviour, both types
+
+
+@pytest.mark.parametrize("lock_type", LOCK_TYPES)
+def test_a_lock_is_taken_and_given_back(lock_type: type[prim.Lock]) -> None:
+    lock = lock_type()
+    assert lock.locked() is False
+    assert lock.acquire() is True
+    assert lock.locked() is True
+    lock.release()
+    assert lock.locked() is False
+
+
+@pytest.mark.parametrize("lock_type", LOCK_TYPES)
+def test_a_lock_held_by_another_thread_is_not_taken_without_waiting(
+        lock_type: type[prim.Lock]) -> None:
+    lock = lock_type()
+    results: list[bool] = []
+
+    def try_it() -> None:
+        results.append(lock.acquire(blocking=False))
+        results.append(lock.acquire(timeout=0.01))
+
+    with held_elsewhere(lock):
+        finish(in_thread(try_it))
+    assert results == [False, False]
+    assert lock.locked() is False
+
+
+def test_a_lock_held_by_this_thread_is_not_taken_again_without_waiting() -> None:
+    lock = prim.Lock()
+    with lock:
+        assert lock.acquire(blocking=False) is False
+        assert lock.acquire(timeout=0.01) is False
+        assert lock.locked() is True
+
+
+@pytest.mark.parametrize(("lock_type", "message"), [
+    (prim.Lock, "release unlocked lock"),
+    (prim.RLock, "cannot release un-acquired lock"),
+])
+def test_releasing_a_lock_nobody_holds_raises(lock_type: type[prim.Lock],
+                                              message: str) -> None:
+    lock = lock_type()
+    with pytest.raises(RuntimeError, match=f"^{message}$"):
+        lock.release()
+
+
+def test_an_rlock_is_released_only_by_its_owner() -> None:
+    lock = prim.RLock()
+    with held_elsewhere(lock):
+        with pytest.raises(RuntimeError, match=r"^cannot release un-acquired lock$"):
+            lock.release()
+        assert lock.locked() is True
+
+
+@pytest.mark.parametrize("lock_type", LOCK_TYPES)
+def test_a_non_blocking_acquire_with_a_timeout_is_refused(lock_type: type[prim.Lock]) -> None:
+    lock = lock_type()
+    with pytest.raises(ValueError, match="can't specify a timeout for a non-blocking call"):
+        lock.acquire(blocking=False, timeout=1)
+    assert lock.locked() is False
+
+
+@pytest.mark.parametrize("lock_type", LOCK_TYPES)
+def test_a_lock_is_a_context_manager_that_releases_on_error(
+        lock_type: type[prim.Lock]) -> None:
+    lock = lock_type()
+    with lock as taken:
+        assert taken is True
+        assert lock.locked() is True
+    assert lock.locked() is False
+    with pytest.raises(KeyError), lock:
+        raise KeyError("inside")
+    assert lock.locked() is False
+
+
+def test_an_rlock_counts_its_reentries() -> None:
+    lock = prim.RLock()
+    assert lock.acquire() is True
+    assert lock.acquire() is True
+    assert lock.acquire(blocking=False) is True
+    assert " count=3>" in repr(lock)
+    lock.release()
+    lock.release()
+    assert lock.locked() is True
+    results: list[bool] = []
+    finish(in_thread(lambda: results.append(lock.acquire(blocking=False))))
+    assert results == [False]
+    lock.release()
+    assert lock.locked() is False
+    with pytest.raises(RuntimeError):
+        lock.release()
+
+
+def _lock_script(lock: Any) -> list[Any]:
+    """The same calls on any lock, and what each gave."""
+    others: list[Any] = []
+
+    def from_another_thread() -> None:
+        others.append(outcome(lambda: lock.acquire(blocking=False)))
+        others.append(outcome(lambda: lock.acquire(timeout=0.01)))
+        others.append(outcome(lock.release))
+
+    seen = [
+        outcome(lambda: lock.acquire(blocking=False)),
+        outcome(lambda: lock.acquire(blocking=False)),
+        outcome(lambda: lock.acquire(timeout=0)),
+        outcome(lambda: lock.acquire(True, -5)),
+        outcome(lambda: lock.acquire(False, 1)),
+    ]
+    finish(in_thread(from_another_thread))
+    seen += [others, outcome(lock.release), outcome(lock.release), outcome(lock.release),
+             outcome(lock.release), outcome(lock.__enter__),
+             outcome(lambda: lock.__exit__(None, None, None)), outcome(lock.release)]
+    return seen
+
+
+@pytest.mark.parametrize(("ours", "theirs"), [
+    (prim.Lock, threading.Lock),
+    (prim.RLock, threading.RLock),
+], ids=["Lock", "RLock"])
+def test_the_lock_types_answer_as_threading_does(ours: Callable[[], Any],
+                                                 theirs: Callable[[], Any]) -> None:
+    assert _lock_script(ours()) == _lock_script(theirs())
+
+
+# ---------------------------------------------------------------------------------------
+# Condition
+
+
+def test_a_condition_wakes_a_waiting_thread() -> None:
+    condition = prim.Condition()
+    waiting = threading.Event()
+    woke: list[bool] = []
+
+    def wait_for_news() -> None:
+        with condition:
+            waiting.set()
+            woke.append(condition.wait())
+            woke.append(condition._is_owned())
+
+    worker = in_thread(wait_for_news)
+    assert waiting.wait(10)
+    with condition:  # taken only once the worker waits: wait() gave the lock back
+        condition.notify()
+    finish(worker)
+    assert woke == [True, True]
+
+
+@pytest.mark.parametrize("make", [prim.Condition, threading.Condition],
+                         ids=["ours", "threading"])
+def test_waiting_or_notifying_without_the_lock_is_refused(make: Callable[[], Any]) -> None:
+    condition = make()
+    with pytest.raises(RuntimeError, match=r"^cannot wait on un-acquired lock$"):
+        condition.wait()
+    with pytest.raises(RuntimeError, match=r"^cannot notify on un-acquired lock$"):
+        condition.notify()
+    with pytest.raises(RuntimeError, match=r"^cannot wait on un-acquired lock$"):
+        condition.wait_for(lambda: False)
+
+
+def test_notify_n_wakes_exactly_n_waiters() -> None:
+    condition = prim.Condition()
+    arrived: list[int] = []
+    all_waiting = threading.Event()
+    woke = threading.Semaphore(0)
+
+    def wait_once() -> None:
+        with condition:
+            arrived.append(1)
+            if len(arrived) == 3:
+                all_waiting.set()
+            condition.wait()
+        woke.release()
+
+    workers = [in_thread(wait_once) for _ in range(3)]
+    assert all_waiting.wait(10)
+    with condition:  # the last to arrive holds the lock until it waits: all three wait
+        assert "3 waiting" in repr(condition)
+        condition.notify(2)
+        assert "1 waiting" in repr(condition)
+    assert woke.acquire(timeout=10) and woke.acquire(timeout=10)
+    assert sum(w.is_alive() for w in workers) == 1
+    with condition:
+        condition.notify_all()
+    finish(*workers)
+    assert "0 waiting" in repr(condition)
+
+
+def test_wait_for_returns_the_predicate_once_it_holds() -> None:
+    condition = prim.Condition()
+    box: list[str] = []
+    waiting = threading.Event()
+    got: list[Any] = []
+
+    def consume() -> None:
+        with condition:
+            waiting.set()
+            got.append(condition.wait_for(lambda: box[:]))
+
+    worker = in_thread(consume)
+    assert waiting.wait(10)
+    with condition:
+        box.append("parcel")
+        condition.notify()
+    finish(worker)
+    assert got == [["parcel"]]
+
+
+@pytest.mark.parametrize("make", [prim.Condition, threading.Condition],
+                         ids=["ours", "threading"])
+def test_timed_condition_waits_give_up(make: Callable[[], Any]) -> None:
+    condition = make()
+    with condition:
+        assert condition.wait(0.01) is False
+        assert condition.wait(0) is False
+        assert condition.wait_for(lambda: 0, timeout=0.01) == 0
+        assert condition.wait_for(lambda: "ready", timeout=0.01) == "ready"
+    assert condition.acquire(blocking=False) is True
+    condition.release()
+
+
+def test_a_condition_on_a_plain_lock_waits_and_wakes() -> None:
+    condition = prim.Condition(prim.Lock())
+    waiting = threading.Event()
+    woke: list[bool] = []
+
+    def wait_for_news() -> None:
+        with condition:
+            waiting.set()
+            woke.append(condition.wait())
+
+    worker = in_thread(wait_for_news)
+    assert waiting.wait(10)
+    with condition:
+        condition.notify_all()
+    finish(worker)
+    assert woke == [True]
+
+
+# ---------------------------------------------------------------------------------------
+# Semaphore, BoundedSemaphore, Event, Barrier
+
+
+def _semaphore_script(semaphore: Any) -> list[Any]:
+    return [
+        outcome(semaphore.acquire),
+        outcome(semaphore.acquire),
+        outcome(lambda: semaphore.acquire(blocking=False)),
+        outcome(lambda: semaphore.acquire(timeout=0.01)),
+        outcome(lambda: semaphore.acquire(False, 1)),
+        outcome(lambda: semaphore.release(2)),
+        outcome(lambda: semaphore.acquire(blocking=False)),
+        outcome(semaphore.release),
+        outcome(semaphore.release),
+        outcome(semaphore.__enter__),
+        outcome(lambda: semaphore.__exit__(None, None, None)),
+    ]
+
+
+@pytest.mark.parametrize(("ours", "theirs"), [
+    (prim.Semaphore, threading.Semaphore),
+    (prim.BoundedSemaphore, threading.BoundedSemaphore),
+], ids=["Semaphore", "BoundedSemaphore"])
+def test_the_semaphores_count_permits_as_threading_does(ours: Callable[[int], Any],
+                                                        theirs: Callable[[int], Any]) -> None:
+    mine = _semaphore_script(ours(2))
+    assert mine == _semaphore_script(theirs(2))
+    assert mine[:5] == [True, True, False, False, ValueError]
+
+
+def test_a_bounded_semaphore_refuses_to_be_released_too_often() -> None:
+    semaphore = prim.BoundedSemaphore(1)
+    semaphore.acquire()
+    semaphore.release()
+    with pytest.raises(ValueError, match="released too many times"):
+        semaphore.release()
+    assert "value=1/1" in repr(semaphore)
+
+
+def test_a_semaphore_wakes_a_thread_waiting_for_a_permit() -> None:
+    semaphore = prim.Semaphore(0)
+    waiting = threading.Event()
+    got: list[bool] = []
+
+    def take() -> None:
+        waiting.set()
+        got.append(semaphore.acquire())
+
+    worker = in_thread(take)
+    assert waiting.wait(10)
+    semaphore.release()
+    finish(worker)
+    assert got == [True]
+
+
+@pytest.mark.parametrize("make", [prim.Event, threading.Event], ids=["ours", "threading"])
+def test_an_event_is_set_cleared_and_waited_for(make: Callable[[], Any]) -> None:
+    event = make()
+    assert event.is_set() is False
+    assert event.wait(0.01) is False
+    event.set()
+    assert event.is_set() is True
+    assert event.wait() is True
+    assert event.wait(0.01) is True
+    event.clear()
+    assert event.is_set() is False
+    assert event.wait(0) is False
+
+
+def test_an_event_wakes_every_thread_waiting_for_it() -> None:
+    event = prim.Event()
+    results: list[bool] = []
+    workers = [in_thread(lambda: results.append(event.wait())) for _ in range(3)]
+    event.set()
+    finish(*workers)
+    assert results == [True, True, True]
+
+
+@pytest.mark.parametrize("make", [prim.Barrier, threading.Barrier], ids=["ours", "threading"])
+def test_a_barrier_gives_each_party_its_own_index(make: Callable[..., Any]) -> None:
+    actions: list[str] = []
+    barrier = make(3, action=lambda: actions.append("all here"))
+    indices: list[int] = []
+    workers = [in_thread(lambda: indices.append(barrier.wait())) for _ in range(2)]
+    indices.append(barrier.wait())
+    finish(*workers)
+    assert sorted(indices) == [0, 1, 2]
+    assert actions == ["all here"]
+    assert barrier.broken is False
+    assert barrier.n_waiting == 0
+
+
+@pytest.mark.parametrize("make", [prim.Barrier, threading.Barrier], ids=["ours", "threading"])
+def test_an_aborted_barrier_is_broken_for_everyone(make: Callable[..., Any]) -> None:
+    barrier = make(2)
+    waiting = threading.Event()
+    errors: list[type[BaseException]] = []
+
+    def wait_at_barrier() -> None:
+        waiting.set()
+        try:
+            barrier.wait()
+        except threading.BrokenBarrierError as exc:
+            errors.append(type(exc))
+
+    worker = in_thread(wait_at_barrier)
+    assert waiting.wait(10)
+    barrier.abort()
+    finish(worker)
+    assert errors == [threading.BrokenBarrierError]
+    assert barrier.broken is True
+    with pytest.raises(threading.BrokenBarrierError):
+        barrier.wait()
+    barrier.reset()
+    assert barrier.broken is False
+
+
+@pytest.mark.parametrize("make", [prim.Barrier, threading.Barrier], ids=["ours", "threading"])
+def test_a_barrier_wait_that_times_out_breaks_it(make: Callable[..., Any]) -> None:
+    barrier = make(2)
+    with pytest.raises(threading.BrokenBarrierError):
+        barrier.wait(timeout=0.01)
+    assert barrier.broken is True
+    timed = make(2, timeout=0.01)
+    with pytest.raises(threading.BrokenBarrierError):
+        timed.wait()
+    assert timed.broken is True
+
+
+# ---------------------------------------------------------------------------------------
+# Reprs: state, owner, where the object was made
+
+
+def test_a_lock_repr_tells_its_state_owner_and_birthplace() -> None:
+    lock, made = prim.Lock(), here()
+    assert repr(lock) == f"<unlocked Lock created at {made}>"
+    taken = here(+1)
+    lock.acquire()
+    try:
+        name = threading.current_thread().name
+        assert repr(lock) == f"<locked Lock created at {made} by {name} (acquired {taken})>"
+    finally:
+        lock.release()
+    assert repr(lock) == f"<unlocked Lock created at {made}>"
+
+
+def test_an_rlock_repr_tells_its_count() -> None:
+    lock, made = prim.RLock(), here()
+    taken = here(+1)
+    lock.acquire()
+    lock.acquire()
+    try:
+        name = threading.current_thread().name
+        assert repr(lock) == (f"<locked RLock created at {made} by {name} "
+                              f"(acquired {taken}) count=2>")
+    finally:
+        lock.release()
+        lock.release()
+    assert repr(lock) == f"<unlocked RLock created at {made}>"
+
+
+def test_an_rlock_repr_shows_its_count_once_whatever_its_owner_is_called() -> None:
+    lock, made = prim.RLock(), here()
+    seen: list[tuple[str, str]] = []
+
+    def hold() -> None:
+        taken = here(+1)
+        lock.acquire()
+        seen.append((repr(lock), taken))
+        lock.release()
+
+    worker = threading.Thread(target=hold, name="<worker>")
+    worker.start()
+    finish(worker)
+    text, taken = seen[0]
+    assert text == f"<locked RLock created at {made} by <worker> (acquired {taken}) count=1>"
+
+
+def test_the_other_primitives_tell_their_state_and_birthplace() -> None:
+    condition, c_made = prim.Condition(), here()
+    semaphore, s_made = prim.Semaphore(2), here()
+    bounded, b_made = prim.BoundedSemaphore(2), here()
+    event, e_made = prim.Event(), here()
+    barrier, r_made = prim.Barrier(3), here()
+
+    assert repr(condition) == f"<Condition(<unlocked RLock created at {c_made}>), 0 waiting>"
+    semaphore.acquire()
+    assert repr(semaphore) == f"<Semaphore created at {s_made}: value=1>"
+    bounded.acquire()
+    assert repr(bounded) == f"<BoundedSemaphore created at {b_made}: value=1/2>"
+    assert repr(event) == f"<unset Event created at {e_made}>"
+    event.set()
+    assert repr(event) == f"<set Event created at {e_made}>"
+    assert repr(barrier) == f"<Barrier created at {r_made}: 0/3 waiting>"
+    semaphore.release()
+    bounded.release()
+
+
+# ---------------------------------------------------------------------------------------
+# The kernel in a test scope
+
+
+def test_taking_a_lock_this_thread_holds_fails_at_once_in_a_test(scope: rt.Scope) -> None:
+    lock = prim.Lock()
+    lock.acquire()
+    try:
+        with pytest.raises(rt.DeadlockError) as caught:
+            lock.acquire()
+        assert caught.value.report.kind == "self"
+        assert scope.deadlock is caught.value.report
+        assert "a thread waits for a lock it already holds" in str(caught.value)
+    finally:
+        lock.release()
+    assert rt.current().held == []
+
+
+def test_a_timed_acquire_of_a_held_lock_in_a_test_is_not_a_deadlock(scope: rt.Scope) -> None:
+    lock = prim.Lock()
+    with lock:
+        assert lock.acquire(timeout=0.01) is False
+    assert scope.deadlock is None
+    assert lock.locked() is False
+
+
+def test_an_rlock_taken_again_by_its_owner_in_a_test_is_not_a_deadlock(
+        scope: rt.Scope) -> None:
+    lock = prim.RLock()
+    with lock, lock:
+        assert lock.locked() is True
+    assert scope.deadlock is None
+    assert rt.current().held == []
+
+
+# ---------------------------------------------------------------------------------------
+# The patch
+
+PATCHED = [
+    (threading, "Lock"), (threading, "RLock"), (threading, "Condition"),
+    (threading, "Semaphore"), (threading, "BoundedSemaphore"), (threading, "Event"),
+    (threading, "Barrier"), (threading, "_time"),
+    (threading.Thread, "start"), (threading.Thread, "join"), (threading.Thread, "is_alive"),
+    (queue, "SimpleQueue"), (queue, "time"),
+    (time, "sleep"), (time, "monotonic"), (time, "time"), (time, "perf_counter"),
+    (futures_thread, "_global_shutdown_lock"),
+    (futures_base.Future, "set_exception"), (futures_base.Future, "result"),
+    (futures_base.Future, "exception"),
+]
+
+
+def _originals() -> list[Any]:
+    return [vars(owner)[name] for owner, name in PATCHED]
+
+
+def _same(before: list[Any], after: list[Any]) -> list[str]:
+    """The names whose object is not the very one it was."""
+    return [f"{getattr(owner, '__name__', owner)}.{name}"
+            for (owner, name), a, b in zip(PATCHED, before, after, strict=True) if a is not b]
+
+
+def test_restoring_the_patch_puts_back_the_exact_original_objects() -> None:
+    before = _originals()
+    patch = prim.Patch()
+    patch.install()
+    try:
+        assert patch.installed is True
+        assert threading.Lock is prim.Lock
+        assert threading.Event is prim.Event
+        assert time.sleep is rt.sleep
+        assert sorted(_same(before, _originals())) == sorted(
+            f"{getattr(owner, '__name__', owner)}.{name}" for owner, name in PATCHED)
+    finally:
+        patch.restore()
+    assert _same(before, _originals()) == []
+    assert patch.installed is False
+    assert threading.Lock is _thread.allocate_lock
+
+
+def test_nested_installs_need_as_many_restores() -> None:
+    before = _originals()
+    patch = prim.Patch()
+    patch.install()
+    patch.install()
+    try:
+        patch.restore()
+        assert patch.installed is True
+        assert threading.Lock is prim.Lock
+        assert threading.Thread.join is prim._join
+    finally:
+        patch.restore()
+    assert patch.installed is False
+    assert _same(before, _originals()) == []
+    patch.restore()  # one too many: nothing to undo, nothing undone
+    assert _same(before, _originals()) == []
+
+
+def test_the_thread_only_patch_leaves_the_locks_alone() -> None:
+    before = _originals()
+    patch = prim.Patch(threads_only=True)
+    patch.install()
+    try:
+        assert threading.Thread.start is prim._start
+        assert threading.Lock is before[0]
+        assert time.sleep is before[PATCHED.index((time, "sleep"))]
+    finally:
+        patch.restore()
+    assert _same(before, _originals()) == []
+
+
+def test_a_thread_started_under_the_patch_in_a_test_is_joined_and_ends(
+        scope: rt.Scope) -> None:
+    patch = prim.Patch()
+    patch.install()
+    try:
+        results: list[str] = []
+        worker = threading.Thread(target=lambda: results.append("ran"), name="worker")
+        worker.start()
+        worker.join()
+        assert worker.is_alive() is False
+        assert results == ["ran"]
+        assert [rec.name for rec in scope.threads] == [rt.current().name, "worker"]
+        assert all(rec.finished for rec in scope.threads[1:])
+    finally:
+        patch.restore()
+    assert scope.deadlock is None
