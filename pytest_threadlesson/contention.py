@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import re
 import sys
 import threading
 from collections.abc import Callable
@@ -220,6 +221,9 @@ def _failure_of(outcome: rt.RunOutcome) -> tuple[str, list[str]] | None:
     if isinstance(first.exc, SystemExit):
         hint = "  sys.exit() in a thread ends only that thread, not the program"
         return "broken", [*describe_failure(first.thread, first.exc), hint]
+    if is_signature_error(first.exc):
+        hint = "  the tests call the API the kata's docstring names: keep its signature"
+        return "broken", [*describe_failure(first.thread, first.exc), hint]
     return "race", describe_failure(first.thread, first.exc)
 
 
@@ -266,6 +270,16 @@ def run_schedule(
         run.failures.insert(0, rt.Failure("main", _LostException(render_unretrieved(lost)),
                                           "lost-exception"))
     return run.outcome()
+
+
+_SIGNATURE = re.compile(r"(positional arguments? but|unexpected keyword argument|"
+                        r"missing \d+ required|takes no arguments)")
+
+
+def is_signature_error(exc: BaseException) -> bool:
+    """A call that does not fit the function's signature: the code cannot run as called,
+    whatever the interleaving."""
+    return isinstance(exc, TypeError) and bool(_SIGNATURE.search(str(exc)))
 
 
 class _LostException(Exception):

@@ -21,7 +21,7 @@ from . import katas as kt
 from . import leaks
 from . import primitives as prim
 from . import runtime as rt
-from .contention import DEFAULT_SCHEDULES, Contention, ScheduleFailure
+from .contention import DEFAULT_SCHEDULES, Contention, ScheduleFailure, is_signature_error
 from .frames import site_of
 from .report import (
     render_explanation,
@@ -440,6 +440,8 @@ def _diagnosis_of(exc: BaseException) -> str | None:
         return exc.diagnosis
     if isinstance(exc, kt.KataBroken):
         return "broken"
+    if is_signature_error(exc):
+        return "broken"
     return None
 
 
@@ -451,10 +453,10 @@ def pytest_runtest_makereport(item: pytest.Item,
     if call.excinfo is not None and rep.failed:
         exc = call.excinfo.value
         diagnosis = _diagnosis_of(exc)
-        if diagnosis is not None:
+        if diagnosis is not None and not isinstance(exc, TypeError):
             rep.longrepr = _short_repr(item, call.excinfo, str(exc))
-            if state is not None and state.diagnosis is None:
-                state.diagnosis = diagnosis
+        if diagnosis is not None and state is not None and state.diagnosis is None:
+            state.diagnosis = diagnosis
         if state is not None and state.diagnosis is not None:
             prop = ("threadlesson_diagnosis", state.diagnosis)
             if prop not in item.user_properties:
