@@ -671,14 +671,17 @@ class ControlledRun:
             traced = cache.get(code)
             if traced is None:
                 traced = cache[code] = is_user_file(code.co_filename)
-            if not traced:
-                return previous(frame, event, arg) if previous is not None else None  # type: ignore[arg-type]
-            frame.f_trace_opcodes = True
+            chained = None
             if previous is not None:
                 chained = previous(frame, event, arg)  # type: ignore[arg-type]
-                if chained is not None:
-                    return _chain(local, chained)
-            return local
+                if sys.gettrace() is not global_trace:
+                    # coverage's C tracer re-installs itself when called from Python; put
+                    # ours back in front, or the scheduler would go blind for new frames.
+                    sys.settrace(global_trace)
+            if not traced:
+                return chained
+            frame.f_trace_opcodes = True  # after the previous tracer, which may reset it
+            return _chain(local, chained) if chained is not None else local
 
         rec.traced = True
         sys.settrace(global_trace)
