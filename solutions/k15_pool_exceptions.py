@@ -15,12 +15,7 @@ def checksum_all(paths: list[str], read: Callable[[str], bytes]) -> dict[str, in
     with ThreadPoolExecutor(max_workers=8) as pool:
         futures = {path: pool.submit(read, path) for path in paths}
 
-    # A task's exception is kept in its Future, and `result()` or `exception()` is the
-    # only way it gets out. Leaving the with-block waited for every read; now ask every
-    # Future, in input order (not completion order), so that no failure goes unseen and
-    # the first failing path is the one reported.
-    errors = [future.exception() for future in futures.values()]
-    for error in errors:
-        if error is not None:
-            raise error
+    # A task's exception is kept in its Future, and `result()` is how it gets out.
+    # Leaving the with-block waited for every read; asking the futures in input order
+    # (not completion order) makes the first failing path the one that raises.
     return {path: zlib.crc32(future.result()) for path, future in futures.items()}

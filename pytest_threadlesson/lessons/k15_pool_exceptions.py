@@ -7,9 +7,9 @@ HINTS = (
     "Look at what `pool.submit()` returns, and at what happens to it.",
     "An exception raised in a pool task does not travel anywhere by itself: it is stored "
     "in the task's Future, and only `result()` or `exception()` gets it out.",
-    "Keep the futures with their paths. Once the pool has finished, ask every one of them "
-    "for its outcome (a failure left unasked is still lost), then raise the first failure "
-    "in the order of `paths`.",
+    "Keep the futures with their paths. Once the pool has finished, go through them in "
+    "the order of `paths` and ask each for its `result()`: the first one that failed "
+    "raises its exception for you.",
 )
 EXPLANATION = (
     "A ThreadPoolExecutor catches whatever a task raises and stores it in the task's "
