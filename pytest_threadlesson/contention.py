@@ -20,7 +20,12 @@ from typing import Any
 
 from . import primitives as prim
 from . import runtime as rt
-from .report import describe_failure, render_steps, render_unretrieved
+from .report import (
+    describe_failure,
+    render_signature_error,
+    render_steps,
+    render_unretrieved,
+)
 from .scheduler import Strategy, Systematic, SystematicSearch, make_strategy
 
 DEFAULT_SCHEDULES = 100
@@ -222,8 +227,7 @@ def _failure_of(outcome: rt.RunOutcome) -> tuple[str, list[str]] | None:
         hint = "  sys.exit() in a thread ends only that thread, not the program"
         return "broken", [*describe_failure(first.thread, first.exc), hint]
     if is_signature_error(first.exc):
-        hint = "  the tests call the API the kata's docstring names: keep its signature"
-        return "broken", [*describe_failure(first.thread, first.exc), hint]
+        return "broken", render_signature_error(first.exc).splitlines()[1:]
     return "race", describe_failure(first.thread, first.exc)
 
 

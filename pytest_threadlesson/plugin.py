@@ -27,6 +27,7 @@ from .report import (
     render_explanation,
     render_inversion,
     render_leaks,
+    render_signature_error,
     render_thread_exception,
     render_unretrieved,
     what_went_wrong,
@@ -453,8 +454,9 @@ def pytest_runtest_makereport(item: pytest.Item,
     if call.excinfo is not None and rep.failed:
         exc = call.excinfo.value
         diagnosis = _diagnosis_of(exc)
-        if diagnosis is not None and not isinstance(exc, TypeError):
-            rep.longrepr = _short_repr(item, call.excinfo, str(exc))
+        if diagnosis is not None:
+            text = render_signature_error(exc) if is_signature_error(exc) else str(exc)
+            rep.longrepr = _short_repr(item, call.excinfo, text)
         if diagnosis is not None and state is not None and state.diagnosis is None:
             state.diagnosis = diagnosis
         if state is not None and state.diagnosis is not None:
@@ -465,10 +467,13 @@ def pytest_runtest_makereport(item: pytest.Item,
                 rep.user_properties.append(prop)
     if state is not None and state.kata is not None and rep.failed:
         data = kt.lesson(state.kata)
+        # The bug-class story is the kata's own only when this is the kata's own bug; an
+        # endless loop or a typo in k03 is not a lost update.
+        story = data.explanation if state.diagnosis == data.diagnosis else ""
         rep.sections.append((
             "threadlesson: what went wrong",
             render_explanation(state.kata, data.title, state.diagnosis,
-                               what_went_wrong(state.diagnosis), data.explanation)))
+                               what_went_wrong(state.diagnosis), story)))
     return rep
 
 
@@ -691,7 +696,8 @@ def _kata_summary(tr: Any, config: pytest.Config, progress: Progress) -> None:
     if config.get_verbosity() < 0:
         if settings.hints is not None:
             _show_hints(tr, config, progress, settings.hints == "reset")
-        line = f"threadlesson: {len(solved)}/{len(kt.CORE_KATAS)} katas solved"
+        mode = " (solutions mode: not your progress)" if settings.solutions else ""
+        line = f"threadlesson: {len(solved)}/{len(kt.CORE_KATAS)} katas solved{mode}"
         if nxt:
             line += f"; next: {nxt} ({run_file})"
         tr.write_line(line)

@@ -359,3 +359,43 @@ def what_went_wrong(diagnosis: str | None) -> str:
         "broken": "The kata file does not run as it is: fix what the message names first.",
         "hang": "A thread never finished: an endless loop, or a wait nothing ends.",
     }.get(diagnosis or "", "")
+
+
+def signature_site(exc: BaseException) -> Site | None:
+    """Where the learner defined the function that a TypeError says was badly called:
+    `Counter.increment() missing 1 required positional argument` -> its `def` line."""
+    import inspect
+    import re
+
+    match = re.match(r"([A-Za-z_][\w.]*)\(\)", str(exc))
+    if match is None:
+        return None
+    parts = match.group(1).split(".")
+    for module in list(sys.modules.values()):
+        filename = getattr(module, "__file__", None)
+        if not filename or not is_user_file(filename):
+            continue
+        obj: Any = vars(module).get(parts[0])  # never a module __getattr__'s stand-in
+        try:
+            for part in parts[1:]:
+                obj = inspect.getattr_static(obj, part, None)
+            if obj is None:
+                continue
+            func = inspect.unwrap(obj)
+            source_file = inspect.getsourcefile(func)
+            _, lineno = inspect.getsourcelines(func)
+        except (TypeError, OSError, ValueError):
+            continue
+        if source_file and is_user_file(source_file):
+            return Site(source_file, lineno, match.group(1))
+    return None
+
+
+def render_signature_error(exc: BaseException) -> str:
+    site = signature_site(exc)
+    lines = ["threadlesson: the tests call your code in a way its definition does not accept",
+             f"  TypeError: {exc}"]
+    if site is not None:
+        lines.append(f"  defined at {site.short}: {site.source}")
+    lines.append("  (the kata's docstring names its API: keep the names and signatures)")
+    return "\n".join(lines)

@@ -10,10 +10,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 
-def run_pytest(args: list[str], *, cwd: Path = REPO, timeout: float = 600
-               ) -> subprocess.CompletedProcess[str]:
+def run_pytest(args: list[str], *, cwd: Path = REPO, timeout: float = 600,
+               extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """pytest in a fresh interpreter (anything that can hang runs this way, bounded)."""
     env = dict(os.environ)
+    env.update(extra_env or {})
     env.pop("PYTEST_ADDOPTS", None)
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     return subprocess.run(

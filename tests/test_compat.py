@@ -51,7 +51,8 @@ def _verdicts(xml: Path) -> dict[str, tuple[bool, set[str]]]:
 def _run(args: list[str], tmp_path: Path, *extra: str) -> tuple[int, str, Path]:
     xml = tmp_path / "out.xml"
     proc = run_pytest([*FILES, "-p", "no:randomly", "--threadlesson-seed=7", "-q",
-                       f"--junitxml={xml}", *extra, *args], timeout=300)
+                       f"--junitxml={xml}", *extra, *args], timeout=300,
+                      extra_env={"COVERAGE_FILE": str(tmp_path / ".coverage")})
     return proc.returncode, proc.stdout + proc.stderr, xml
 
 
@@ -79,7 +80,8 @@ def test_solutions_stay_green_beside(plugin: str, tmp_path: Path) -> None:
 def test_coverage_still_measures_the_code_that_explore_runs(tmp_path: Path) -> None:
     report = tmp_path / "cov.xml"
     run_pytest(["katas/test_k03_lost_update.py", "--threadlesson-solutions", "-q",
-                "--cov=solutions", f"--cov-report=xml:{report}"], timeout=300)
+                "--cov=solutions", f"--cov-report=xml:{report}"], timeout=300,
+               extra_env={"COVERAGE_FILE": str(tmp_path / ".coverage")})
     root = ET.parse(report).getroot()
     lines = {(c.get("filename") or "").rsplit("/", 1)[-1]: c.get("line-rate")
              for c in root.iter("class")}
