@@ -224,10 +224,11 @@ def _failure_of(outcome: rt.RunOutcome) -> tuple[str, list[str]] | None:
     if own is not None:
         return str(own), [f"  {first.exc}"]
     if isinstance(first.exc, SystemExit):
-        hint = "  sys.exit() in a thread ends only that thread, not the program"
-        return "broken", [*describe_failure(first.thread, first.exc), hint]
+        head = (f"threadlesson: sys.exit() in thread {first.thread!r} ends only that "
+                "thread, not the program")
+        return "broken", [head, *describe_failure(first.thread, first.exc)]
     if is_signature_error(first.exc):
-        return "broken", render_signature_error(first.exc).splitlines()[1:]
+        return "broken", render_signature_error(first.exc).splitlines()
     return "race", describe_failure(first.thread, first.exc)
 
 
