@@ -65,6 +65,9 @@ class Lock:
 
         return object_name(self)
 
+    _reentrant = False
+    _count = 0
+
     def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
         if not blocking and timeout != -1:
             raise ValueError("can't specify a timeout for a non-blocking call")
@@ -74,6 +77,9 @@ class Lock:
         rec = rt.current()
         site = caller_site(2)
         with rt.mutex:
+            if self._reentrant and self._locked and self._owner is rec:
+                self._count += 1
+                return True
             if rec.held:
                 rt.note_acquiring(rec, self, site)
             if self._locked:
@@ -84,6 +90,7 @@ class Lock:
                     return False
             self._locked = True
             self._owner = rec
+            self._count = 1
             self._acquired_at = site
             rt.note_acquired(rec, self, site)
             return True
@@ -145,36 +152,7 @@ class Lock:
 class RLock(Lock):
     """`threading.RLock`, instrumented: the owner may take it again; release it as often."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._count = 0
-
-    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
-        if not blocking and timeout != -1:
-            raise ValueError("can't specify a timeout for a non-blocking call")
-        if timeout < 0 and timeout != -1:
-            raise ValueError("timeout value must be a non-negative number")
-        rt.scheduling_point("acquire")
-        rec = rt.current()
-        site = caller_site(2)
-        with rt.mutex:
-            if self._locked and self._owner is rec:
-                self._count += 1
-                return True
-            if rec.held:
-                rt.note_acquiring(rec, self, site)
-            if self._locked:
-                if not blocking:
-                    return False
-                if not rt.wait_until(self, lambda: not self._locked,
-                                     None if timeout == -1 else timeout, site):
-                    return False
-            self._locked = True
-            self._owner = rec
-            self._count = 1
-            self._acquired_at = site
-            rt.note_acquired(rec, self, site)
-            return True
+    _reentrant = True
 
     def release(self) -> None:
         rt.scheduling_point("release")

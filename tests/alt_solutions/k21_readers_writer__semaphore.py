@@ -1,10 +1,10 @@
-"""Alternative solution: the textbook two-lock version (Courtois, Heymans, Parnas, 1971).
+"""Alternative solution: the textbook version with a semaphore (Courtois, Heymans, Parnas, 1971).
 
 Writers take `_resource` alone. Readers count themselves under `_count_lock`; the first
 reader in takes `_resource` on behalf of all readers and the last one out gives it back,
-so a writer gets it only when no reader is inside. No Condition, no notify to forget,
-but a plain Lock released by a thread other than the one that took it: an RLock would
-refuse, and so would most other languages' mutexes.
+so a writer gets it only when no reader is inside. No Condition and no notify to forget.
+`_resource` is a Semaphore, not a Lock, on purpose: the reader that gives it back is
+often not the one that took it, and a semaphore has no owner.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ class ReadWriteLock:
     """
 
     def __init__(self) -> None:
-        self._resource = threading.Lock()  # held by one writer, or by the readers as a group
+        self._resource = threading.Semaphore(1)  # one writer, or the readers as a group
         self._count_lock = threading.Lock()  # guards _readers
         self._readers = 0
 
