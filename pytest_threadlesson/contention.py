@@ -259,8 +259,15 @@ def run_schedule(
         with rt.mutex:
             run.running = rec
             rec.baton.release()
-        if not run.done.acquire(True, wall_limit):
-            _abandon(run, wall_limit)
+        try:
+            if not run.done.acquire(True, wall_limit):
+                _abandon(run, wall_limit)
+        except BaseException:  # Ctrl-C: unwind the schedule's threads before leaving
+            with rt.mutex:
+                if run.aborted is None:
+                    run.abort("interrupted", "livelock")
+            run.done.acquire(True, 1.0)
+            raise
     finally:
         prim.patch.restore()
         sys.settrace(old_trace)

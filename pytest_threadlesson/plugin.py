@@ -657,6 +657,12 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     leaks.set_exit_status(int(exitstatus))
+    # After Ctrl-C in the middle of a deadlock, or any thread a test left behind: stop
+    # what we can, and never let a thread of ours keep the interpreter from exiting.
+    left = [t for t, rec in list(prim.threads.items())
+            if not rec.finished and prim._orig_is_alive(t)]
+    if left:
+        leaks.stop(left, wait=0.5)
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
