@@ -20,6 +20,7 @@ from typing import Any
 
 from . import primitives as prim
 from . import runtime as rt
+from .defaults import DEFAULT_SCHEDULES
 from .report import (
     describe_failure,
     render_signature_error,
@@ -28,7 +29,6 @@ from .report import (
 )
 from .scheduler import Strategy, Systematic, SystematicSearch, make_strategy
 
-DEFAULT_SCHEDULES = 100
 DEFAULT_MAX_STEPS = 20_000
 
 

@@ -24,10 +24,10 @@ import types
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import primitives as prim
-from . import runtime as rt
+if TYPE_CHECKING:
+    from . import runtime as rt
 
 CURRICULUM: tuple[tuple[str, str], ...] = (
     ("k01_join", "Threads that finish before you read"),
@@ -191,6 +191,9 @@ class _KataLoader(importlib.abc.Loader):
         return None
 
     def exec_module(self, module: types.ModuleType) -> None:
+        from . import primitives as prim
+        from . import runtime as rt
+
         name = module.__name__
         path = str(module.__file__)
         before = frozenset(threading.enumerate())

@@ -6,6 +6,8 @@ leaks, report) knows nothing of pytest.
 from __future__ import annotations
 
 import _thread
+import functools
+import importlib
 import os
 import random
 import sys
@@ -13,28 +15,38 @@ import threading
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from . import katas as kt
-from . import leaks
-from . import primitives as prim
-from . import runtime as rt
-from .contention import DEFAULT_SCHEDULES, Contention, ScheduleFailure, is_signature_error
-from .frames import site_of
-from .report import (
-    render_explanation,
-    render_inversion,
-    render_leaks,
-    render_signature_error,
-    render_thread_exception,
-    render_unretrieved,
-    what_went_wrong,
-    wrap,
-)
-from .scheduler import STRATEGIES
-from .waits import DeadlockReport
+from .defaults import DEFAULT_SCHEDULES, STRATEGIES
+
+if TYPE_CHECKING:
+    from . import contention as _contention
+    from . import frames as _frames
+    from . import katas as kt
+    from . import leaks
+    from . import primitives as prim
+    from . import report as _report
+    from . import runtime as rt
+    from . import waits as _waits
+else:
+    class _Lazy:
+        """A module imported on first use: the engine loads only when a test needs it."""
+
+        def __init__(self, name: str) -> None:
+            self._name = name
+
+        def __getattr__(self, attr: str) -> Any:
+            if attr.startswith("__") or attr.startswith("_mock"):
+                raise AttributeError(attr)  # pytest probes module globals: stay asleep
+            module = importlib.import_module(f"pytest_threadlesson.{self._name}")
+            return getattr(module, attr)
+
+    _contention, _frames, kt, leaks = (_Lazy("contention"), _Lazy("frames"), _Lazy("katas"),
+                                       _Lazy("leaks"))
+    prim, _report, rt, _waits = (_Lazy("primitives"), _Lazy("report"), _Lazy("runtime"),
+                                 _Lazy("waits"))
 
 # ---------------------------------------------------------------------------------------
 # Settings: one frozen object, precedence marker > command line > ini > default.
@@ -272,7 +284,7 @@ state_key = pytest.StashKey[TestState]()
 
 def _test_state(item: pytest.Item) -> TestState:
     settings = item.config.stash[settings_key]
-    kata = kt.kata_of_path(Path(str(item.path)))
+    kata = _kata_of_file(str(item.path))
     marked = item.get_closest_marker("threadlesson") is not None
     instrument = marked or settings.instrument or kata is not None
     leak_check = (instrument and (marked or kata is not None)) or settings.leak_check \
@@ -372,7 +384,7 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
         leaked = leaks.find_leaks(state.before | judged,
                                   item.config.stash[settings_key].leak_grace)
         if leaked:
-            report = render_leaks(leaks.describe(leaked))
+            report = _report.render_leaks(leaks.describe(leaked))
             leaks.stop(leaked)
             raise ThreadlessonFailure(report + "\n  (started while fixtures were set up)",
                                       "leak")
@@ -400,7 +412,7 @@ def _findings(item: pytest.Item, state: TestState, before: frozenset[threading.T
             kt.finder.scopes.pop(state.kata, None)
             described = leaks.describe([t for t in started if t.is_alive()])
             if described:
-                found.append(("leak", render_leaks(described).replace(
+                found.append(("leak", _report.render_leaks(described).replace(
                     "outlived the test", "started when the kata module was imported") +
                     "\n  (start threads inside functions, not at import time)"))
             leaks.stop(started)
@@ -411,29 +423,29 @@ def _findings(item: pytest.Item, state: TestState, before: frozenset[threading.T
             kind = "hang" if scope.deadlock.kind == "timeout" else "deadlock"
             found.append((kind, scope.deadlock.render()))
     elif scope.order.inversions:
-        found.extend(("deadlock", render_inversion(inv)) for inv in scope.order.inversions)
+        found.extend(("deadlock", _report.render_inversion(inv)) for inv in scope.order.inversions)
     for error in scope.exceptions:
         found.append(("lost-exception",
-                      render_thread_exception(error.thread, error.exc, error.start_site)))
+                      _report.render_thread_exception(error.thread, error.exc, error.start_site)))
     lost = prim.unretrieved(scope)
     if lost:
-        found.append(("lost-exception", render_unretrieved(lost)))
+        found.append(("lost-exception", _report.render_unretrieved(lost)))
     if state.leak_check:
         settings = item.config.stash[settings_key]
         leaked = leaks.find_leaks(before, settings.leak_grace)
         if leaked:
-            found.append(("leak", render_leaks(leaks.describe(leaked))))
+            found.append(("leak", _report.render_leaks(leaks.describe(leaked))))
             leaks.stop(leaked)
     return found
 
 
 def _is_broken(exc: BaseException | None) -> bool:
     return isinstance(exc, kt.KataBroken) or (
-        isinstance(exc, ScheduleFailure) and exc.diagnosis == "broken")
+        isinstance(exc, _contention.ScheduleFailure) and exc.diagnosis == "broken")
 
 
 def _diagnosis_of(exc: BaseException) -> str | None:
-    if isinstance(exc, ScheduleFailure):
+    if isinstance(exc, _contention.ScheduleFailure):
         return exc.diagnosis
     if isinstance(exc, rt.DeadlockError):
         return "hang" if exc.report.kind == "timeout" else "deadlock"
@@ -441,7 +453,7 @@ def _diagnosis_of(exc: BaseException) -> str | None:
         return exc.diagnosis
     if isinstance(exc, kt.KataBroken):
         return "broken"
-    if is_signature_error(exc):
+    if _contention.is_signature_error(exc):
         return "broken"
     return None
 
@@ -455,7 +467,8 @@ def pytest_runtest_makereport(item: pytest.Item,
         exc = call.excinfo.value
         diagnosis = _diagnosis_of(exc)
         if diagnosis is not None:
-            text = render_signature_error(exc) if is_signature_error(exc) else str(exc)
+            text = (_report.render_signature_error(exc)
+                    if _contention.is_signature_error(exc) else str(exc))
             rep.longrepr = _short_repr(item, call.excinfo, text)
         if diagnosis is not None and state is not None and state.diagnosis is None:
             state.diagnosis = diagnosis
@@ -472,8 +485,8 @@ def pytest_runtest_makereport(item: pytest.Item,
         story = data.explanation if state.diagnosis == data.diagnosis else ""
         rep.sections.append((
             "threadlesson: what went wrong",
-            render_explanation(state.kata, data.title, state.diagnosis,
-                               what_went_wrong(state.diagnosis), story)))
+            _report.render_explanation(state.kata, data.title, state.diagnosis,
+                               _report.what_went_wrong(state.diagnosis), story)))
     return rep
 
 
@@ -493,15 +506,6 @@ def _short_repr(item: pytest.Item, excinfo: pytest.ExceptionInfo[BaseException],
 
 # ---------------------------------------------------------------------------------------
 # The backstop: blocking we cannot see
-
-
-class DeadlockTimeout(rt.DeadlockError):
-    """Raised into the threads of a test whose deadlock timeout expired."""
-
-    reports: list[DeadlockReport] = []
-
-    def __init__(self, report: DeadlockReport | None = None) -> None:
-        super().__init__(report if report is not None else DeadlockTimeout.reports[-1])
 
 
 class _Watchdog:
@@ -531,26 +535,26 @@ class _Watchdog:
             if scope.closed:
                 return
             live = scope.live()
-            report = DeadlockReport("timeout", [t.state() for t in live])
+            report = _waits.DeadlockReport("timeout", [t.state() for t in live])
             for t in live:
                 frame = frames.get(t.ident) if t.ident is not None else None
-                site = site_of(frame)
+                site = _frames.site_of(frame)
                 report.stacks[t.name] = [
                     f"now at {site.short} in {site.function}: {site.source}"
                     if site is not None else "now outside your code (a C call?)"]
             report.stacks["__header__"] = [f"{self.seconds:g}"]
-            DeadlockTimeout.reports.append(report)
+            rt.DeadlockTimeout.reports.append(report)
             if scope.deadlock is None:
                 scope.deadlock = report
             running = []
             for t in live:
                 if t.waiting_on is not None:
-                    t.pending = DeadlockTimeout(report)
+                    t.pending = rt.DeadlockTimeout(report)
                     rt.unpark(t)
                 elif t.ident is not None:
                     running.append(t.ident)
         for ident in running:
-            leaks._async_raise(ident, DeadlockTimeout)
+            leaks._async_raise(ident, rt.DeadlockTimeout)
 
 
 # ---------------------------------------------------------------------------------------
@@ -558,7 +562,7 @@ class _Watchdog:
 
 
 @pytest.fixture
-def contention(request: pytest.FixtureRequest) -> Contention:
+def contention(request: pytest.FixtureRequest) -> _contention.Contention:
     """Explore interleavings of a scenario (controlled) or stress real threads.
 
     Example::
@@ -570,7 +574,7 @@ def contention(request: pytest.FixtureRequest) -> Contention:
     """
     settings = request.config.stash[settings_key]
     item = request.node
-    return Contention(
+    return _contention.Contention(
         seed=settings.seed,
         test_id=item.nodeid,
         schedules=settings.schedules,
@@ -634,7 +638,13 @@ class Progress:
 
 
 def _kata_of_report(rep: pytest.TestReport) -> str | None:
-    return kt.kata_of_path(Path(rep.nodeid.split("::", 1)[0]))
+    return _kata_of_file(rep.nodeid.split("::", 1)[0])
+
+
+@functools.lru_cache(maxsize=4096)
+def _kata_of_file(path: str) -> str | None:
+    """The kata id of a test file path, cheaply: this runs for every report."""
+    return kt.kata_of_path(Path(path))
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
@@ -656,6 +666,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if "pytest_threadlesson.primitives" not in sys.modules:
+        return  # no test used the engine: nothing to clean up
     leaks.set_exit_status(int(exitstatus))
     # After Ctrl-C in the middle of a deadlock, or any thread a test left behind: stop
     # what we can, and never let a thread of ours keep the interpreter from exiting.
@@ -749,7 +761,7 @@ def _show_hints(tr: Any, config: pytest.Config, progress: Progress, reset: bool)
         shown[kata] = level
         total = len(kt.lesson(kata).hints)
         tr.write_line(f"hint {level}/{total} for {kata}:", yellow=True, bold=True)
-        for line in wrap(text, indent="  "):
+        for line in _report.wrap(text, indent="  "):
             tr.write_line(line)
         if level < total:
             tr.write_line("  (ask again for the next hint)")
@@ -762,11 +774,11 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
                                   items: list[pytest.Item]) -> None:
     """Katas run in curriculum order, whatever the file system or a shuffler says."""
     kata_positions = [i for i, item in enumerate(items)
-                      if kt.kata_of_path(Path(str(item.path))) is not None]
+                      if _kata_of_file(str(item.path)) is not None]
     if not kata_positions:
         return
     kata_items = [items[i] for i in kata_positions]
-    kata_items.sort(key=lambda it: kt.order_key(kt.kata_of_path(Path(str(it.path))) or ""))
+    kata_items.sort(key=lambda it: kt.order_key(_kata_of_file(str(it.path)) or ""))
     for pos, item in zip(kata_positions, kata_items, strict=False):
         items[pos] = item
 

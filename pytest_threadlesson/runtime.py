@@ -88,6 +88,16 @@ class DeadlockError(BaseException):
         return self.report.render()
 
 
+class DeadlockTimeout(DeadlockError):
+    """Raised into the threads of a test whose deadlock timeout expired (asynchronously,
+    so it is built with no arguments: the report is the latest one)."""
+
+    reports: list[DeadlockReport] = []
+
+    def __init__(self, report: DeadlockReport | None = None) -> None:
+        super().__init__(report if report is not None else DeadlockTimeout.reports[-1])
+
+
 class ThreadlessonStop(BaseException):
     """Raised into a thread that the plugin must stop (a leak, an aborted schedule)."""
 

@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from .defaults import STRATEGIES
 from .runtime import ThreadRec
 
 PREEMPTION_RATES = (0.05, 0.2, 0.4, 0.6)
@@ -191,7 +192,6 @@ class SystematicSearch:
         self.exhausted = True
 
 
-STRATEGIES = ("random", "pct", "systematic")
 
 
 def make_strategy(name: str, seed: str, *, steps_hint: int = 1000) -> Strategy:
