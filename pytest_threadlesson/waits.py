@@ -42,15 +42,18 @@ class DeadlockReport:
     owners: dict[int, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        from .report import locate, waited_object
+        from .report import locate_all, waited_object
 
+        objects: dict[int, Any] = {}
         for t in self.threads:
-            objects = [lock for lock, _ in t.held]
+            for lock, _ in t.held:
+                objects[id(lock)] = lock
             if t.waiting_on is not None:
-                objects.append(waited_object(t.waiting_on))
-            for obj in objects:
-                if obj is not None and id(obj) not in self.owners:
-                    self.owners[id(obj)] = (obj, locate(obj))
+                waited = waited_object(t.waiting_on)
+                if waited is not None:
+                    objects[id(waited)] = waited
+        located = locate_all(list(objects.values())) if objects else {}
+        self.owners = {k: (obj, located.get(k)) for k, obj in objects.items()}
 
     @classmethod
     def cycle(cls, threads: list[ThreadState]) -> DeadlockReport:
@@ -125,11 +128,11 @@ class Inversion:
     owners: dict[int, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        from .report import locate
+        from .report import locate_all
 
-        for edge in self.edges:
-            for obj in (edge.first, edge.second):
-                self.owners.setdefault(id(obj), (obj, locate(obj)))
+        objects = {id(o): o for e in self.edges for o in (e.first, e.second)}
+        located = locate_all(list(objects.values()))
+        self.owners = {k: (obj, located.get(k)) for k, obj in objects.items()}
 
     def render(self) -> str:
         from .report import render_inversion
