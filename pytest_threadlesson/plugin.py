@@ -269,6 +269,7 @@ class TestState:
     kata: str | None
     instrument: bool
     leak_check: bool
+    watch: bool = False  # the deadlock_timeout backstop runs
     scope: rt.Scope | None = None
     main: rt.ThreadRec | None = None
     before: frozenset[threading.Thread] = frozenset()
@@ -289,7 +290,9 @@ def _test_state(item: pytest.Item) -> TestState:
     instrument = marked or settings.instrument or kata is not None
     leak_check = (instrument and (marked or kata is not None)) or settings.leak_check \
         or "no_leaked_threads" in getattr(item, "fixturenames", ())
-    return TestState(kata=kata, instrument=instrument, leak_check=leak_check)
+    # The backstop marker alone is a request for the backstop, instrumented or not.
+    watch = instrument or item.get_closest_marker("deadlock_timeout") is not None
+    return TestState(kata=kata, instrument=instrument, leak_check=leak_check, watch=watch)
 
 
 def _deadlock_timeout(item: pytest.Item) -> float:
@@ -308,7 +311,7 @@ def _deadlock_timeout(item: pytest.Item) -> float:
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[Any]:
     state = _test_state(item)
     item.stash[state_key] = state
-    if not (state.instrument or state.leak_check):
+    if not (state.instrument or state.leak_check or state.watch):
         return (yield)
     main = rt.current()
     main.pending = None
@@ -341,7 +344,7 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
         return (yield)
     scope = state.scope
     state.before_call = leaks.snapshot()
-    watchdog = _Watchdog(scope, _deadlock_timeout(item)) if state.instrument else None
+    watchdog = _Watchdog(scope, _deadlock_timeout(item)) if state.watch else None
     failed: BaseException | None = None
     try:
         yield
@@ -772,7 +775,11 @@ def _show_hints(tr: Any, config: pytest.Config, progress: Progress, reset: bool)
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,
                                   items: list[pytest.Item]) -> None:
-    """Katas run in curriculum order, whatever the file system or a shuffler says."""
+    """Katas run in curriculum order, whatever the file system or a shuffler says; and a
+    bad deadlock_timeout marker stops the run before any test, naming the test."""
+    for item in items:
+        if item.get_closest_marker("deadlock_timeout") is not None:
+            _deadlock_timeout(item)
     kata_positions = [i for i, item in enumerate(items)
                       if _kata_of_file(str(item.path)) is not None]
     if not kata_positions:

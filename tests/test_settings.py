@@ -303,7 +303,8 @@ def test_a_bad_deadlock_timeout_marker_is_an_error_naming_the_test(
     """)
     result = _run_subprocess(pytester)
     assert result.ret != 0
-    result.stdout.fnmatch_lines([
+    # A usage error, before any test runs: pytest prints it on stderr.
+    pytest.LineMatcher(result.stdout.lines + result.stderr.lines).fnmatch_lines([
         "*threadlesson: deadlock_timeout marker on test_marker.py::test_badly_marked is "
         "'soon': expected a number of seconds, 0 or more",
     ])
