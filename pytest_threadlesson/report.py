@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from .runtime import Step
     from .waits import DeadlockReport, Inversion
 
-MAX_STEPS = 24
+MAX_STEPS = 40
 
 
 def locate(obj: Any) -> tuple[Any, str] | None:
@@ -300,8 +300,15 @@ def describe_failure(thread: str, exc: BaseException) -> list[str]:
 
 
 def render_steps(steps: Sequence[Step], names: Sequence[str]) -> list[str]:
-    """The interleaving as one column per thread (or one row per step when too wide)."""
-    shown = list(steps)[-MAX_STEPS:]
+    """The interleaving as one column per thread (or one row per step when too wide).
+
+    Trimmed to the steps that matter: after the other threads' last step, the scenario's
+    own thread only joins and checks, so only its last two steps (the check) stay."""
+    steps = list(steps)
+    others = [i for i, step in enumerate(steps) if step.thread != 0]
+    if others and len(steps) - others[-1] > 3:
+        steps = steps[:others[-1] + 1] + steps[-2:]
+    shown = steps[-MAX_STEPS:]
     hidden = len(steps) - len(shown)
     if not shown:
         return []

@@ -668,12 +668,13 @@ class ControlledRun:
                 rec.frame = frame
                 run._log(rec, frame)
                 if frame.f_code not in _opcode_ready:
-                    # 3.12+: a code object's first run under settrace gets no opcode
-                    # events when f_trace_opcodes is set in its 'call' event; setting it
-                    # again at its first line does. Without this a replay would differ
-                    # from the run it replays (cold code vs warm code).
-                    frame.f_trace_opcodes = True
+                    # 3.13: a code object's first run under settrace gets no opcode events
+                    # when f_trace_opcodes is set in its 'call' event; switching it off and
+                    # on at its first line does. Without this a replay would differ from
+                    # the run it replays (cold code against warm code).
                     _opcode_ready.add(frame.f_code)
+                    frame.f_trace_opcodes = False
+                    frame.f_trace_opcodes = True
             return local
 
         def global_trace(frame: types.FrameType, event: str, arg: Any) -> Any:
@@ -691,6 +692,11 @@ class ControlledRun:
             if not traced:
                 return chained
             frame.f_trace_opcodes = True  # after the previous tracer, which may reset it
+            if code not in _opcode_seen:
+                # 3.12: the same first-run gap; re-installing the tracer makes the
+                # interpreter instrument this code object before it runs on.
+                _opcode_seen.add(code)
+                sys.settrace(global_trace)
             return _chain(local, chained) if chained is not None else local
 
         rec.traced = True
@@ -780,6 +786,7 @@ def _chain(ours: Callable[..., Any], theirs: Callable[..., Any]) -> Callable[...
 
 LEAK_GRACE_POINTS = 2000
 _opcode_ready: set[types.CodeType] = set()
+_opcode_seen: set[types.CodeType] = set()
 _TRAMPOLINE_COPIES_LOCALS = sys.version_info < (3, 13)
 _assert_cache: dict[str, frozenset[int]] = {}
 
