@@ -262,6 +262,13 @@ def run_schedule(
         try:
             if not run.done.acquire(True, wall_limit):
                 _abandon(run, wall_limit)
+            else:
+                # Every managed thread has finished its code; wait for the OS threads to
+                # be gone too, so that the next schedule's `threading.active_count()` and
+                # `enumerate()` see none of them (a real join: they are on their way out).
+                for t in run.threads:
+                    if t.thread is not None and t.thread.ident is not None:
+                        prim._orig_join(t.thread, wall_limit)
         except BaseException:  # Ctrl-C: unwind the schedule's threads before leaving
             with rt.mutex:
                 if run.aborted is None:
