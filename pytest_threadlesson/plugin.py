@@ -308,7 +308,7 @@ def _deadlock_timeout(item: pytest.Item) -> float:
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
-def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[Any]:
+def _runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[Any]:
     state = _test_state(item)
     item.stash[state_key] = state
     if not (state.instrument or state.leak_check or state.watch):
@@ -338,7 +338,7 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+def _runtest_call(item: pytest.Item) -> Iterator[None]:
     state = item.stash.get(state_key, None)
     if state is None or state.scope is None:
         return (yield)
@@ -368,7 +368,7 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_fixture_setup(fixturedef: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+def _fixture_setup(fixturedef: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     rt.fixture_scopes.append(str(fixturedef.scope))
     try:
         return (yield)
@@ -377,7 +377,7 @@ def pytest_fixture_setup(fixturedef: Any, request: pytest.FixtureRequest) -> Ite
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+def _runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
     result = yield
     state = item.stash.get(state_key, None)
     if state is not None and state.scope is not None and state.leak_check:
@@ -462,7 +462,7 @@ def _diagnosis_of(exc: BaseException) -> str | None:
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item,
+def _runtest_makereport(item: pytest.Item,
                               call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
     rep = yield
     state = item.stash.get(state_key, None)
@@ -772,6 +772,27 @@ def _show_hints(tr: Any, config: pytest.Config, progress: Progress, reset: bool)
         cache.set("threadlesson/hints", shown)
 
 
+class _PerTestHooks:
+    """The per-test hooks, registered only when a collected test needs them (a kata, a
+    marked test, the ini switches, our fixtures): an installed plugin that nobody uses
+    adds no hook call to any test."""
+
+    pytest_runtest_protocol = staticmethod(_runtest_protocol)
+    pytest_runtest_call = staticmethod(_runtest_call)
+    pytest_fixture_setup = staticmethod(_fixture_setup)
+    pytest_runtest_teardown = staticmethod(_runtest_teardown)
+    pytest_runtest_makereport = staticmethod(_runtest_makereport)
+
+
+def _needs_hooks(item: pytest.Item, settings: Settings) -> bool:
+    return (settings.instrument or settings.leak_check
+            or _kata_of_file(str(item.path)) is not None
+            or item.get_closest_marker("threadlesson") is not None
+            or item.get_closest_marker("deadlock_timeout") is not None
+            or not {"no_leaked_threads", "contention"}.isdisjoint(
+                getattr(item, "fixturenames", ())))
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,
                                   items: list[pytest.Item]) -> None:
@@ -780,6 +801,10 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     for item in items:
         if item.get_closest_marker("deadlock_timeout") is not None:
             _deadlock_timeout(item)
+    settings = config.stash[settings_key]
+    if any(_needs_hooks(item, settings) for item in items) and \
+            not config.pluginmanager.has_plugin("threadlesson-per-test"):
+        config.pluginmanager.register(_PerTestHooks(), "threadlesson-per-test")
     kata_positions = [i for i, item in enumerate(items)
                       if _kata_of_file(str(item.path)) is not None]
     if not kata_positions:
