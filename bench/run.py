@@ -838,10 +838,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="do not try to create the frontrun venv with pip")
     parser.add_argument("--sections", default="1,2,3,4,5,6,7",
                         help="which sections to run (1,2,3,4,5,6,7)")
+    parser.add_argument("--output", type=Path, default=None,
+                        help="where to write the table (default: BENCHMARKS.md); a partial "
+                             "re-run (--sections 5) can go beside the full table")
     parser.add_argument("--quick", action="store_true",
                         help="small numbers: 5 seeds (2 on the other Pythons), 3 repeats, 5 soak "
                              "runs, 5 deadlock runs, 5 determinism processes, --count 5")
     args = parser.parse_args(argv)
+    global OUTPUT
+    if args.output is not None:
+        OUTPUT = args.output.resolve()
     if args.quick:
         args.seeds, args.repeats, args.soak, args.deadlock_runs = 5, 3, 5, 5
         args.determinism, args.count = 5, 5

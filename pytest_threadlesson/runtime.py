@@ -34,7 +34,7 @@ import threading
 import time
 import types
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -879,6 +879,3 @@ def scheduling_point(kind: str) -> None:
     if rec is not None and rec.run is not None and rec.entered and not rec.finished:
         rec.run.point(rec, kind)
 
-
-def iter_threads(scope: Scope) -> Iterator[ThreadRec]:
-    yield from scope.threads
