@@ -329,20 +329,10 @@ class Semaphore:
         if not blocking and timeout is not None:
             raise ValueError("can't specify timeout for non-blocking acquire")
         taken = False
-        endtime = None
         with self._cond:
-            while self._value == 0:
-                if not blocking:
-                    break
-                if timeout is not None:
-                    if endtime is None:
-                        endtime = rt.monotonic() + timeout
-                    else:
-                        timeout = endtime - rt.monotonic()
-                        if timeout <= 0:
-                            break
-                self._cond.wait(timeout)
-            else:
+            if self._value == 0 and blocking:
+                self._cond.wait_for(lambda: self._value > 0, timeout)
+            if self._value > 0:
                 self._value -= 1
                 taken = True
         if taken:
