@@ -34,19 +34,21 @@ else:
     class _Lazy:
         """A module imported on first use: the engine loads only when a test needs it."""
 
-        def __init__(self, name: str) -> None:
+        def __init__(self, name: str, alias: str) -> None:
             self._name = name
+            self._alias = alias
 
         def __getattr__(self, attr: str) -> Any:
             if attr.startswith("__") or attr.startswith("_mock"):
                 raise AttributeError(attr)  # pytest probes module globals: stay asleep
             module = importlib.import_module(f"pytest_threadlesson.{self._name}")
+            globals()[self._alias] = module  # later uses go straight to the module
             return getattr(module, attr)
 
-    _contention, _frames, kt, leaks = (_Lazy("contention"), _Lazy("frames"), _Lazy("katas"),
-                                       _Lazy("leaks"))
-    prim, _report, rt, _waits = (_Lazy("primitives"), _Lazy("report"), _Lazy("runtime"),
-                                 _Lazy("waits"))
+    _contention, _frames = _Lazy("contention", "_contention"), _Lazy("frames", "_frames")
+    kt, leaks = _Lazy("katas", "kt"), _Lazy("leaks", "leaks")
+    prim, _report = _Lazy("primitives", "prim"), _Lazy("report", "_report")
+    rt, _waits = _Lazy("runtime", "rt"), _Lazy("waits", "_waits")
 
 # ---------------------------------------------------------------------------------------
 # Settings: one frozen object, precedence marker > command line > ini > default.
@@ -275,6 +277,7 @@ class TestState:
     before: frozenset[threading.Thread] = frozenset()
     before_call: frozenset[threading.Thread] = frozenset()
     after_call: frozenset[threading.Thread] = frozenset()
+    starts: int = 0  # prim.start_count when `before` was taken
     saved_scope: rt.Scope | None = None
     diagnosis: str | None = None
     installed: bool = False
@@ -285,13 +288,14 @@ state_key = pytest.StashKey[TestState]()
 
 def _test_state(item: pytest.Item) -> TestState:
     settings = item.config.stash[settings_key]
-    kata = _kata_of_file(str(item.path))
-    marked = item.get_closest_marker("threadlesson") is not None
+    facts = item.stash.get(_facts_key, None) or _item_facts(item)
+    kata = facts.kata
+    marked = "threadlesson" in facts.markers
     instrument = marked or settings.instrument or kata is not None
     leak_check = (instrument and (marked or kata is not None)) or settings.leak_check \
         or "no_leaked_threads" in getattr(item, "fixturenames", ())
     # The backstop marker alone is a request for the backstop, instrumented or not.
-    watch = instrument or item.get_closest_marker("deadlock_timeout") is not None
+    watch = instrument or "deadlock_timeout" in facts.markers
     return TestState(kata=kata, instrument=instrument, leak_check=leak_check, watch=watch)
 
 
@@ -322,6 +326,7 @@ def _runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterat
     state.saved_scope = main.scope
     state.scope = rt.Scope(main, detect=state.instrument)
     state.before = leaks.snapshot()
+    state.starts = prim.start_count
     (prim.patch if state.instrument else prim.thread_patch).install()
     state.installed = True
     main.scope = state.scope
@@ -335,6 +340,9 @@ def _runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterat
         if state.installed:
             (prim.patch if state.instrument else prim.thread_patch).restore()
             state.installed = False
+        # Every report of the test is made: items live as long as the session, the
+        # test's scope and thread snapshots need not.
+        del item.stash[state_key]
 
 
 @pytest.hookimpl(wrapper=True)
@@ -343,7 +351,7 @@ def _runtest_call(item: pytest.Item) -> Iterator[None]:
     if state is None or state.scope is None:
         return (yield)
     scope = state.scope
-    state.before_call = leaks.snapshot()
+    state.before_call = _snapshot(state)
     watchdog = _Watchdog(scope, _deadlock_timeout(item)) if state.watch else None
     failed: BaseException | None = None
     try:
@@ -354,7 +362,7 @@ def _runtest_call(item: pytest.Item) -> Iterator[None]:
         if watchdog is not None:
             watchdog.cancel()
     findings = _findings(item, state, state.before_call, failed)
-    state.after_call = leaks.snapshot()
+    state.after_call = _snapshot(state)
     if failed is not None:
         state.diagnosis = _diagnosis_of(failed) or (findings[0][0] if findings else None)
         if findings:
@@ -380,7 +388,8 @@ def _fixture_setup(fixturedef: Any, request: pytest.FixtureRequest) -> Iterator[
 def _runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
     result = yield
     state = item.stash.get(state_key, None)
-    if state is not None and state.scope is not None and state.leak_check:
+    if state is not None and state.scope is not None and state.leak_check \
+            and _started_any(state):
         # Threads of the test body were judged at the end of the call; here only those
         # that fixtures started (in setup or teardown).
         judged = state.after_call - state.before_call
@@ -392,6 +401,16 @@ def _runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterat
             raise ThreadlessonFailure(report + "\n  (started while fixtures were set up)",
                                       "leak")
     return result
+
+
+def _started_any(state: TestState) -> bool:
+    """Whether a thread was started since the test began: the patched `Thread.start`
+    counts them, so the common test that starts none costs no thread enumeration."""
+    return bool(prim.start_count != state.starts)
+
+
+def _snapshot(state: TestState) -> frozenset[threading.Thread]:
+    return leaks.snapshot() if _started_any(state) else state.before
 
 
 class ThreadlessonFailure(AssertionError):
@@ -433,7 +452,7 @@ def _findings(item: pytest.Item, state: TestState, before: frozenset[threading.T
     lost = prim.unretrieved(scope)
     if lost:
         found.append(("lost-exception", _report.render_unretrieved(lost)))
-    if state.leak_check:
+    if state.leak_check and _started_any(state):
         settings = item.config.stash[settings_key]
         leaked = leaks.find_leaks(before, settings.leak_grace)
         if leaked:
@@ -650,14 +669,25 @@ def _kata_of_file(path: str) -> str | None:
     return kt.kata_of_path(Path(path))
 
 
-def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    kata = _kata_of_report(report)
-    if kata is None:
-        return
-    config = _config[0]
-    if config is not None:
-        full = config.stash[settings_key].full_reports
-        config.stash[progress_key].record(kata, report, full)
+class _KataReports:
+    """Progress from the reports of kata tests; registered only when katas were collected
+    here, or reports come from xdist workers (whose collection the controller never
+    sees), so that other suites pay no call per report."""
+
+    @staticmethod
+    def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+        kata = _kata_of_report(report)
+        if kata is None:
+            return
+        config = _config[0]
+        if config is not None:
+            full = config.stash[settings_key].full_reports
+            config.stash[progress_key].record(kata, report, full)
+
+
+def _watch_kata_reports(config: pytest.Config) -> None:
+    if not config.pluginmanager.has_plugin("threadlesson-kata-reports"):
+        config.pluginmanager.register(_KataReports(), "threadlesson-kata-reports")
 
 
 _config: list[pytest.Config | None] = [None]
@@ -666,6 +696,8 @@ _config: list[pytest.Config | None] = [None]
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionstart(session: pytest.Session) -> None:
     _config[0] = session.config
+    if session.config.pluginmanager.has_plugin("dsession"):  # the xdist controller
+        _watch_kata_reports(session.config)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -784,11 +816,25 @@ class _PerTestHooks:
     pytest_runtest_makereport = staticmethod(_runtest_makereport)
 
 
-def _needs_hooks(item: pytest.Item, settings: Settings) -> bool:
-    return (settings.instrument or settings.leak_check
-            or _kata_of_file(str(item.path)) is not None
-            or item.get_closest_marker("threadlesson") is not None
-            or item.get_closest_marker("deadlock_timeout") is not None
+@dataclass(frozen=True)
+class _ItemFacts:
+    kata: str | None
+    markers: frozenset[str]  # of ours, on the item or any of its parents
+
+
+_facts_key = pytest.StashKey[_ItemFacts]()
+_OUR_MARKERS = frozenset({"threadlesson", "deadlock_timeout"})
+
+
+def _item_facts(item: pytest.Item) -> _ItemFacts:
+    # One walk up the node tree, not one per marker asked about.
+    return _ItemFacts(_kata_of_file(str(item.path)),
+                      _OUR_MARKERS.intersection(m.name for m in item.iter_markers()))
+
+
+def _needs_hooks(facts: _ItemFacts, item: pytest.Item, settings: Settings) -> bool:
+    return (settings.instrument or settings.leak_check or facts.kata is not None
+            or bool(facts.markers)
             or not {"no_leaked_threads", "contention"}.isdisjoint(
                 getattr(item, "fixturenames", ())))
 
@@ -798,19 +844,24 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
                                   items: list[pytest.Item]) -> None:
     """Katas run in curriculum order, whatever the file system or a shuffler says; and a
     bad deadlock_timeout marker stops the run before any test, naming the test."""
-    for item in items:
-        if item.get_closest_marker("deadlock_timeout") is not None:
-            _deadlock_timeout(item)
     settings = config.stash[settings_key]
-    if any(_needs_hooks(item, settings) for item in items) and \
-            not config.pluginmanager.has_plugin("threadlesson-per-test"):
+    needs_hooks = False
+    kata_positions = []
+    for i, item in enumerate(items):
+        facts = item.stash[_facts_key] = _item_facts(item)
+        if "deadlock_timeout" in facts.markers:
+            _deadlock_timeout(item)
+        needs_hooks = needs_hooks or _needs_hooks(facts, item, settings)
+        if facts.kata is not None:
+            kata_positions.append(i)
+    if needs_hooks and not config.pluginmanager.has_plugin("threadlesson-per-test"):
         config.pluginmanager.register(_PerTestHooks(), "threadlesson-per-test")
-    kata_positions = [i for i, item in enumerate(items)
-                      if _kata_of_file(str(item.path)) is not None]
-    if not kata_positions:
+    if kata_positions:
+        _watch_kata_reports(config)
+    else:
         return
     kata_items = [items[i] for i in kata_positions]
-    kata_items.sort(key=lambda it: kt.order_key(_kata_of_file(str(it.path)) or ""))
+    kata_items.sort(key=lambda it: kt.order_key(it.stash[_facts_key].kata or ""))
     for pos, item in zip(kata_positions, kata_items, strict=False):
         items[pos] = item
 

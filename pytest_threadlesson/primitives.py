@@ -471,7 +471,14 @@ def _executor_init(self: Any, *args: Any, **kwargs: Any) -> None:
     self._threads = _InsertionOrderedSet.fromkeys(self._threads)
 
 
+# Every Thread.start through the patch; only ever compared for a change, so a lost
+# increment between two threads starting at once cannot hide that one was started.
+start_count = 0
+
+
 def _start(self: Any) -> None:
+    global start_count
+    start_count += 1  # a test during which this never moved leaked no thread
     parent = rt._local.rec
     run = parent.run if parent is not None else None
     scope = parent.scope if parent is not None else None

@@ -17,10 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from support import REPO, run_pytest
 
 from pytest_threadlesson.katas import KATA_IDS, lesson
-
-from support import REPO, run_pytest
 
 # The diagnosis each broken kata must produce: CURRICULUM.md, copied here on purpose so
 # that a change to the lessons cannot quietly change what we prove.
