@@ -2,7 +2,7 @@
 
     python bench/run.py                      # the full run on the default Pythons
     python bench/run.py --quick              # everything with small numbers, a few minutes
-    python bench/run.py --seeds 100 --other-seeds 30 --repeats 10 --pythons 3.11,3.10,3.12,3.13
+    python bench/run.py --seeds 100 --other-seeds 30 --scenario-seeds 100 --repeats 5
 
 Prints one table and writes it, with the machine, the Python versions, the date and the
 exact command, to BENCHMARKS.md at the root of the repository. Every figure is a share, a
@@ -12,7 +12,8 @@ asserts on time: the machine is shared and noisy.
 Sections (see bench/README.md): 1 detection per kata, 2 held-out scenarios, 3 frontrun side
 by side, 4 deadlocks, 5 overhead, 6 soak, 7 scale (xdist + repeat).
 
-The first Python of --pythons runs every section; the others run section 1 only. A Python
+The first Python of --pythons runs every section; the others run sections 1 and 2 (kata
+detection and held-out scenarios), after all the sections of the first. A Python
 "3.X" is the venv with the package installed: the repository's .venv when its version
 matches, else /tmp/venv-3.X.*, else the CI's .ci-venv-3.X.
 
@@ -397,9 +398,19 @@ SCENARIO_NAMES = ("lost_update", "check_then_act", "publication_order", "pop_fro
                   "queue_hand_off", "thread_pool_map", "lock_order_deadlock", "virtual_sleep")
 
 
-def scenarios(report: Report, python: str, seeds: list[int], determinism_runs: int,
-              progress: Callable[[str], None]) -> None:
-    progress(f"2. held-out scenarios: {len(seeds)} seeds, two processes")
+@dataclass
+class Scenarios:
+    """Section 2 so far, per Python: the other Pythons' runs come in at the end."""
+
+    records: dict[str, list[dict]] = field(default_factory=dict)
+    determinism: dict[str, dict[str, int]] = field(default_factory=dict)
+    determinism_runs: int = 0
+    findings: list[str] = field(default_factory=list)
+
+
+def scenarios(report: Report, acc: Scenarios, ver: str, python: str, seeds: list[int],
+              determinism_runs: int, progress: Callable[[str], None]) -> None:
+    progress(f"2. held-out scenarios on {ver}: {len(seeds)} seeds, two processes")
     halves = [seeds[0::2], seeds[1::2]]
     with ThreadPoolExecutor(max_workers=2) as pool:
         runs = list(pool.map(lambda part: run(
@@ -408,41 +419,15 @@ def scenarios(report: Report, python: str, seeds: list[int], determinism_runs: i
     records = []
     for r in runs:
         if r.rc != 0 or r.timed_out:
-            report.findings.append(f"scenario probe failed (rc {r.rc}): {r.err[-800:]}")
+            acc.findings.append(f"scenario probe failed on {ver} (rc {r.rc}): {r.err[-800:]}")
         records += [json.loads(line) for line in r.out.splitlines() if line.startswith("{")]
-    per: dict[str, list[dict]] = defaultdict(list)
-    for rec in records:
-        per[rec["scenario"]].append(rec)
-    all_ok = True
-    for name in SCENARIO_NAMES:
-        recs = per.get(name, [])
-        n = len(recs)
-        red = [x for x in recs if x["broken"]["failed"]]
-        green = [x for x in recs if not x["fixed"]["failed"]]
-        diag = Counter(x["broken"]["diagnosis"] for x in red)
-        first_sched = median(x["broken"]["schedule"] for x in red if x["broken"]["schedule"])
-        first_time = median(x["broken"]["seconds"] for x in red)
-        ok = n > 0 and len(red) == n and len(green) == n
-        all_ok = all_ok and ok
-        diag_text = ", ".join(f"{d} {c}" for d, c in diag.most_common())
-        report.add("2", f"{name}: broken raises ScheduleFailure / fixed passes",
-                   f"{pct(len(red), n)} / {pct(len(green), n)}; diagnosis: {diag_text}; "
-                   f"first failure: median schedule {first_sched:g}, {ms(first_time)}",
-                   "100% / 100%", f"N={n} seeds, 100 schedules per explore", ok)
-        for x in recs:
-            if not x["fixed"]["failed"]:
-                continue
-            report.findings.append(f"scenario {name} fixed fails under seed {x['seed']}: "
-                                   f"{x['fixed'].get('report', '')[:200]}")
-    lost = per.get("lost_update", [])
-    rates = [x["fixed"]["schedules"] / x["fixed"]["seconds"] for x in lost
-             if not x["fixed"]["failed"]]
-    report.add("2", "schedules per second, 3-thread scenario (lost_update, fixed)",
-               f"median {median(rates):.0f}/s (min {min(rates, default=0):.0f}, "
-               f"max {max(rates, default=0):.0f})", "",
-               f"N={len(rates)} explores of 100 schedules, in-process")
+    acc.records[ver] = records
+    for x in records:
+        if x["fixed"]["failed"]:
+            acc.findings.append(f"scenario {x['scenario']} fixed fails on {ver} under seed "
+                                f"{x['seed']}: {x['fixed'].get('report', '')[:200]}")
 
-    progress(f"2. determinism: {determinism_runs} fresh processes, seed 31337")
+    progress(f"2. determinism on {ver}: {determinism_runs} fresh processes, seed 31337")
     digests: list[dict[str, str]] = []
     texts: list[dict[str, str]] = []
     for _ in range(determinism_runs):
@@ -457,18 +442,66 @@ def scenarios(report: Report, python: str, seeds: list[int], determinism_runs: i
                 diff = [ln for ln in difflib.unified_diff(
                     texts[0][name].splitlines(), texts[i][name].splitlines(), lineterm="",
                     n=0) if ln[:1] in "+-" and ln[:3] not in ("+++", "---")]
-                report.findings.append(f"determinism: {name}, process {i + 1} differs from "
-                                       f"process 1: " + " / ".join(diff[:6])[:600])
-    counts = {name: sum(1 for d in digests if name in first and d.get(name) == first[name])
-              for name in SCENARIO_NAMES}
-    worst = min(counts.values(), default=0)
-    detail = ", ".join(f"{k} {v}" for k, v in counts.items() if v != determinism_runs)
-    report.add("2", "determinism: same seed, byte-identical failure report",
-               f"{worst}/{determinism_runs} for every scenario" if not detail
-               else f"worst {worst}/{determinism_runs} ({detail})",
-               f"{determinism_runs}/{determinism_runs}",
-               f"N={determinism_runs} fresh processes x 8 scenarios, first explore of each "
-               "process included", worst == determinism_runs)
+                acc.findings.append(f"determinism on {ver}: {name}, process {i + 1} differs "
+                                    f"from process 1: " + " / ".join(diff[:6])[:600])
+    acc.determinism[ver] = {
+        name: sum(1 for d in digests if name in first and d.get(name) == first[name])
+        for name in SCENARIO_NAMES}
+    acc.determinism_runs = determinism_runs
+    scenario_rows(report, acc)
+
+
+def scenario_rows(report: Report, acc: Scenarios) -> None:
+    vers = list(acc.records)
+    main = vers[0]
+    rows = []
+    for name in SCENARIO_NAMES:
+        cells, ok, n_text = [], True, []
+        for v in vers:
+            recs = [x for x in acc.records[v] if x["scenario"] == name]
+            n = len(recs)
+            red = sum(1 for x in recs if x["broken"]["failed"])
+            green = sum(1 for x in recs if not x["fixed"]["failed"])
+            ok = ok and n > 0 and red == n and green == n
+            cells.append(f"{v}: {pct(red, n)} / {pct(green, n)}")
+            n_text.append(f"{v}: N={n}")
+        main_red = [x for x in acc.records[main] if x["scenario"] == name and x["broken"]["failed"]]
+        diag = Counter(x["broken"]["diagnosis"] for x in main_red)
+        first_sched = median(x["broken"]["schedule"] for x in main_red if x["broken"]["schedule"])
+        first_time = median(x["broken"]["seconds"] for x in main_red)
+        rows.append(Row(
+            "2", f"{name}: broken raises ScheduleFailure / fixed passes",
+            " · ".join(cells) + f"; on {main}: diagnosis "
+            + ", ".join(f"{d} {c}" for d, c in diag.most_common())
+            + f", first failure at median schedule {first_sched:g}, {ms(first_time)}",
+            "100% / 100%", ", ".join(n_text) + " seeds, 100 schedules per explore", ok))
+    rate_cells = []
+    for v in vers:
+        rates = [x["fixed"]["schedules"] / x["fixed"]["seconds"] for x in acc.records[v]
+                 if x["scenario"] == "lost_update" and not x["fixed"]["failed"]]
+        rate_cells.append(f"{v}: median {median(rates):.0f}/s (min {min(rates, default=0):.0f}, "
+                          f"max {max(rates, default=0):.0f}, N={len(rates)})")
+    rows.append(Row("2", "schedules per second, 3-thread scenario (lost_update, fixed)",
+                    " · ".join(rate_cells), "", "explores of 100 schedules, in-process"))
+    runs = acc.determinism_runs
+    det_cells, det_ok = [], True
+    for v, counts in acc.determinism.items():
+        worst = min(counts.values(), default=0)
+        det_ok = det_ok and worst == runs
+        detail = ", ".join(f"{k} {c}" for k, c in counts.items() if c != runs)
+        det_cells.append(f"{v}: {worst}/{runs} for every scenario" if not detail
+                         else f"{v}: worst {worst}/{runs} ({detail})")
+    rows.append(Row("2", "determinism: same seed, byte-identical failure report",
+                    " · ".join(det_cells), f"{runs}/{runs}",
+                    f"N={runs} fresh processes x 8 scenarios per Python, first explore of "
+                    "each process included", det_ok))
+    first = next((i for i, r in enumerate(report.rows) if r.section == "2"), None)
+    if first is None:
+        first = sum(1 for r in report.rows if r.section < "2")
+    report.rows = [r for r in report.rows if r.section != "2"]
+    report.rows[first:first] = rows
+    report.findings = [f for f in report.findings if f not in acc.findings]
+    report.findings.extend(acc.findings)
 
 
 # ---------------------------------------------------------------------------------------
@@ -835,7 +868,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--other-seeds", type=int, default=None,
                         help="seeds for section 1 on the other Pythons (default: --seeds)")
     parser.add_argument("--scenario-seeds", type=int, default=None,
-                        help="seeds for section 2 (default: --seeds); it is cheap: 100 fits")
+                        help="seeds for section 2 on every Python (default: --seeds); it is "
+                             "cheap: 100 fits")
     parser.add_argument("--repeats", type=int, default=5,
                         help="repeated whole-process runs for timings (5)")
     parser.add_argument("--pythons", default="3.11,3.10,3.12,3.13",
@@ -897,7 +931,7 @@ def main(argv: list[str] | None = None) -> int:
               "Machine: " + "; ".join(machine()),
               "Pythons: " + "; ".join(f"{v}: {python_version(p)} at {p}"
                                       for v, p in pythons.items()),
-              f"Sections 2-7 ran on {main_ver}; section 1 on " + ", ".join(pythons),
+              f"Sections 3-7 ran on {main_ver}; sections 1 and 2 on " + ", ".join(pythons),
               f"Repository: {git_state()}"]
     if missing:
         header.append("No venv with the package for: " + ", ".join(missing) + " (left out)")
@@ -910,12 +944,16 @@ def main(argv: list[str] | None = None) -> int:
     order = [s for s in "1234567" if s in sections]
     if "1" in sections:
         order += [f"1:{v}" for v in pythons if v != main_ver]  # one at a time: written as done
+    if "2" in sections:
+        order += [f"2:{v}" for v in pythons if v != main_ver]
     det = Detection()
+    scen = Scenarios()
+    scenario_seeds = list(range(1, (args.scenario_seeds or args.seeds) + 1))
     with tempfile.TemporaryDirectory(prefix="threadlesson-bench-") as tmpdir:
         tmp = Path(tmpdir)
         PYCACHE[:] = [tmp / "pycache"]
         for i, s in enumerate(order):
-            report.notes.append(f"Section {s if ':' not in s else '1 on ' + s[2:]} "
+            report.notes.append(f"Section {s.replace(':', ' on ')} "
                                 f"started at {dt.datetime.now(dt.timezone.utc):%H:%M:%S} "
                                 f"UTC on {git_state()}")
             if s == "1":
@@ -924,8 +962,11 @@ def main(argv: list[str] | None = None) -> int:
             elif s.startswith("1:"):
                 detection(report, det, {s[2:]: pythons[s[2:]]}, seeds, tmp, progress)
             elif s == "2":
-                scenario_seeds = list(range(1, (args.scenario_seeds or args.seeds) + 1))
-                scenarios(report, main_py, scenario_seeds, args.determinism, progress)
+                scenarios(report, scen, main_ver, main_py, scenario_seeds, args.determinism,
+                          progress)
+            elif s.startswith("2:"):
+                scenarios(report, scen, s[2:], pythons[s[2:]], scenario_seeds,
+                          args.determinism, progress)
             elif s == "3":
                 launcher = find_frontrun(args.frontrun_venv, not args.no_create_frontrun,
                                          progress)
@@ -940,8 +981,7 @@ def main(argv: list[str] | None = None) -> int:
                 scale(report, main_py, args.count, tmp, progress)
             header_now = [*header, f"Run time so far: "
                           f"{(time.perf_counter() - started) / 60:.1f} min"]
-            pending = [f"section {x}" if ":" not in x else f"section 1 on {x[2:]}"
-                       for x in order[i + 1:]]
+            pending = [f"section {x.replace(':', ' on ')}" for x in order[i + 1:]]
             write(report, header_now, pending)
     header[2] = "Machine: " + "; ".join(machine())
     header.append(f"Run time: {(time.perf_counter() - started) / 60:.1f} min")
