@@ -738,7 +738,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     leaks.set_exit_status(int(exitstatus))
     # After Ctrl-C in the middle of a deadlock, or any thread a test left behind: stop
     # what we can, and never let a thread of ours keep the interpreter from exiting.
-    left = [t for t, rec in list(prim.threads.items())
+    left = [t for t, rec in prim.threads.alive()
             if not rec.finished and prim._orig_is_alive(t)]
     if left:
         leaks.stop(left, wait=0.5)
