@@ -629,7 +629,8 @@ def deadlocks(report: Report, python: str, runs_in_a_row: int, timeout_repeats: 
         if rec["blocked"] and rec["caught"]:
             closed = max(rec["blocked"])
             delays.append(min(rec["caught"]) - closed)
-            to_test.append(rec["test_failed"] - closed)
+            if rec["test_failed"] is not None:
+                to_test.append(rec["test_failed"] - closed)
     delays.sort()
     p90 = delays[int(0.9 * (len(delays) - 1))] if delays else float("nan")
     report.add("4", "delay from the cycle closing to DeadlockError in a blocked thread",
