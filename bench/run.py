@@ -819,8 +819,13 @@ def machine() -> list[str]:
 
 def git_state() -> str:
     head = run(["git", "rev-parse", "--short", "HEAD"], timeout=30).out.strip()
-    dirty = run(["git", "status", "--porcelain"], timeout=30).out.strip()
-    return f"{head}" + (f" plus {len(dirty.splitlines())} uncommitted path(s)" if dirty else "")
+    # The table this run is writing does not count as a change to what is measured.
+    own = os.path.relpath(OUTPUT, REPO)
+    dirty = [line for line in run(["git", "status", "--porcelain"], timeout=30).out.splitlines()
+             if line.strip() and line[3:].strip() != own]
+    if not dirty:
+        return head
+    return f"{head} plus {len(dirty)} uncommitted path(s): " + ", ".join(d[3:] for d in dirty[:5])
 
 
 def write(report: Report, header: list[str], pending: list[str]) -> str:
