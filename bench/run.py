@@ -423,6 +423,10 @@ def scenarios(report: Report, acc: Scenarios, ver: str, python: str, seeds: list
         records += [json.loads(line) for line in r.out.splitlines() if line.startswith("{")]
     acc.records[ver] = records
     for x in records:
+        if not x["broken"]["failed"]:
+            acc.findings.append(f"scenario {x['scenario']} broken passed on {ver} under seed "
+                                f"{x['seed']}: no failure in {x['broken']['schedules']} "
+                                "schedules")
         if x["fixed"]["failed"]:
             acc.findings.append(f"scenario {x['scenario']} fixed fails on {ver} under seed "
                                 f"{x['seed']}: {x['fixed'].get('report', '')[:200]}")
