@@ -423,6 +423,10 @@ def scenarios(report: Report, acc: Scenarios, ver: str, python: str, seeds: list
         records += [json.loads(line) for line in r.out.splitlines() if line.startswith("{")]
     acc.records[ver] = records
     for x in records:
+        if not x["broken"]["failed"]:
+            acc.findings.append(f"scenario {x['scenario']} broken passed on {ver} under seed "
+                                f"{x['seed']}: no failure in {x['broken']['schedules']} "
+                                "schedules")
         if x["fixed"]["failed"]:
             acc.findings.append(f"scenario {x['scenario']} fixed fails on {ver} under seed "
                                 f"{x['seed']}: {x['fixed'].get('report', '')[:200]}")
@@ -629,7 +633,8 @@ def deadlocks(report: Report, python: str, runs_in_a_row: int, timeout_repeats: 
         if rec["blocked"] and rec["caught"]:
             closed = max(rec["blocked"])
             delays.append(min(rec["caught"]) - closed)
-            to_test.append(rec["test_failed"] - closed)
+            if rec["test_failed"] is not None:
+                to_test.append(rec["test_failed"] - closed)
     delays.sort()
     p90 = delays[int(0.9 * (len(delays) - 1))] if delays else float("nan")
     report.add("4", "delay from the cycle closing to DeadlockError in a blocked thread",
@@ -818,8 +823,13 @@ def machine() -> list[str]:
 
 def git_state() -> str:
     head = run(["git", "rev-parse", "--short", "HEAD"], timeout=30).out.strip()
-    dirty = run(["git", "status", "--porcelain"], timeout=30).out.strip()
-    return f"{head}" + (f" plus {len(dirty.splitlines())} uncommitted path(s)" if dirty else "")
+    # The table this run is writing does not count as a change to what is measured.
+    own = os.path.relpath(OUTPUT, REPO)
+    dirty = [line for line in run(["git", "status", "--porcelain"], timeout=30).out.splitlines()
+             if line.strip() and line[3:].strip() != own]
+    if not dirty:
+        return head
+    return f"{head} plus {len(dirty)} uncommitted path(s): " + ", ".join(d[3:] for d in dirty[:5])
 
 
 def write(report: Report, header: list[str], pending: list[str]) -> str:

@@ -361,6 +361,9 @@ def _runtest_call(item: pytest.Item) -> Iterator[None]:
     finally:
         if watchdog is not None:
             watchdog.cancel()
+    if isinstance(failed, KeyboardInterrupt):
+        # Ctrl-C, most likely on a test that seemed to hang: say where every thread was.
+        interrupted.append((item.nodeid, _where_at_interrupt(scope, failed)))
     findings = _findings(item, state, state.before_call, failed)
     state.after_call = _snapshot(state)
     if failed is not None:
@@ -552,18 +555,11 @@ class _Watchdog:
                 return
             if scope.progress == seen:
                 break  # no schedule finished in all that time: a real hang
-        frames = sys._current_frames()
         with rt.mutex:
             if scope.closed:
                 return
             live = scope.live()
-            report = _waits.DeadlockReport("timeout", [t.state() for t in live])
-            for t in live:
-                frame = frames.get(t.ident) if t.ident is not None else None
-                site = _frames.site_of(frame)
-                report.stacks[t.name] = [
-                    f"now at {site.short} in {site.function}: {site.source}"
-                    if site is not None else "now outside your code (a C call?)"]
+            report = _threads_now(scope, "timeout", {})
             report.stacks["__header__"] = [f"{self.seconds:g}"]
             rt.DeadlockTimeout.reports.append(report)
             if scope.deadlock is None:
@@ -577,6 +573,42 @@ class _Watchdog:
                     running.append(t.ident)
         for ident in running:
             leaks._async_raise(ident, rt.DeadlockTimeout)
+
+
+def _threads_now(scope: rt.Scope, kind: str,
+                 known: dict[rt.ThreadRec, _frames.Site | None]) -> _waits.DeadlockReport:
+    """Every live thread of the test, what it holds and waits for, and where it is now
+    (`known` gives the place for threads whose current frame says nothing, such as a
+    thread now unwinding an exception)."""
+    frames = sys._current_frames()
+    live = scope.live()
+    report = _waits.DeadlockReport(kind, [t.state() for t in live])
+    for t in live:
+        if t in known:
+            site = known[t]
+        else:
+            site = _frames.site_of(frames.get(t.ident) if t.ident is not None else None)
+        report.stacks[t.name] = [
+            f"now at {site.short} in {site.function}: {site.source}"
+            if site is not None else "now outside your code (a C call?)"]
+    return report
+
+
+def _where_at_interrupt(scope: rt.Scope, exc: BaseException) -> _waits.DeadlockReport:
+    site = None  # the innermost line of user code the interrupt went through
+    tb = exc.__traceback__
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if _frames.is_user_file(code.co_filename):
+            site = _frames.Site(code.co_filename, tb.tb_lineno,
+                                getattr(code, "co_qualname", code.co_name))
+        tb = tb.tb_next
+    with rt.mutex:
+        return _threads_now(scope, "interrupted", {scope.main: site})
+
+
+# Reports of the tests that Ctrl-C interrupted, shown at the end of the run.
+interrupted: list[tuple[str, _waits.DeadlockReport]] = []
 
 
 # ---------------------------------------------------------------------------------------
@@ -706,7 +738,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     leaks.set_exit_status(int(exitstatus))
     # After Ctrl-C in the middle of a deadlock, or any thread a test left behind: stop
     # what we can, and never let a thread of ours keep the interpreter from exiting.
-    left = [t for t, rec in list(prim.threads.items())
+    left = [t for t, rec in prim.threads.alive()
             if not rec.finished and prim._orig_is_alive(t)]
     if left:
         leaks.stop(left, wait=0.5)
@@ -727,6 +759,11 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int,
     finally:
         if hidden:
             terminalreporter.stats["failed"] = failed
+    for nodeid, report in interrupted:
+        terminalreporter.write_sep("-", "threadlesson: where the threads were at Ctrl-C")
+        terminalreporter.write_line(nodeid)
+        terminalreporter.write_line(report.render())
+    interrupted.clear()
     if progress.status:
         _kata_summary(terminalreporter, config, progress)
 

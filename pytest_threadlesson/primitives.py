@@ -446,7 +446,31 @@ class _RawEvent:
 # ---------------------------------------------------------------------------------------
 # Threads: who started them, their run wrapped so we know when they end.
 
-threads: weakref.WeakKeyDictionary[threading.Thread, ThreadRec] = weakref.WeakKeyDictionary()
+class _Records:
+    """Each thread's record, kept on the thread object itself, so it lives exactly as long
+    as the thread does. (A WeakKeyDictionary cannot do it: the record refers to its thread,
+    so no key ever died, and every explored schedule stayed in memory for the session.)"""
+
+    _ATTR = "_threadlesson_rec"
+
+    def get(self, thread: threading.Thread) -> ThreadRec | None:
+        rec: ThreadRec | None = thread.__dict__.get(self._ATTR)
+        return rec
+
+    def __setitem__(self, thread: threading.Thread, rec: ThreadRec) -> None:
+        thread.__dict__[self._ATTR] = rec
+
+    def alive(self) -> list[tuple[threading.Thread, ThreadRec]]:
+        """The running threads that have a record."""
+        found = []
+        for thread in threading.enumerate():
+            rec = self.get(thread)
+            if rec is not None:
+                found.append((thread, rec))
+        return found
+
+
+threads = _Records()
 foreign: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
 outlives: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
 

@@ -142,6 +142,7 @@ _TITLES = {
     "all-blocked": "deadlock: every thread is waiting and none can move",
     "self": "deadlock: a thread waits for a lock it already holds",
     "timeout": "no progress before the deadlock timeout: every thread, where it is now",
+    "interrupted": "interrupted (Ctrl-C): every thread of the test, where it was",
 }
 
 

@@ -757,3 +757,22 @@ def test_xdist_workers_explore_the_same_schedules(pytester: pytest.Pytester) -> 
     assert len(plain_reports) == 4
     assert spread_reports == plain_reports
     assert race_lines(spread.stdout.str()) == race_lines(plain.stdout.str())
+
+
+def test_explored_schedules_are_not_kept_in_memory() -> None:
+    # Every schedule's run, steps and frames must be garbage once explore returns, passed
+    # or failed: a session with many explore calls must not grow with each of them.
+    import gc
+
+    from pytest_threadlesson import runtime as rt
+
+    def runs_alive() -> int:
+        gc.collect()
+        return sum(1 for o in gc.get_objects() if isinstance(o, rt.ControlledRun))
+
+    before = runs_alive()
+    for seed in SEEDS[:3]:
+        explore(lost_update(LockedCounter), seed=seed, test_id="memory")
+        explore(pool_map(LockedCounter), seed=seed, test_id="memory")
+        failure_of(lost_update(Counter), seed=seed, test_id="memory")
+    assert runs_alive() <= before

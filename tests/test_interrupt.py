@@ -1,4 +1,5 @@
-"""Ctrl-C in the middle of a stuck test ends the run promptly, with pytest's summary.
+"""Ctrl-C in the middle of a stuck test ends the run promptly, with pytest's summary and
+where each of the test's threads was.
 
 The stuck test is one the plugin cannot unblock by itself: its main thread waits (in
 `join`, or in one of our locks) for a worker that is blocked in a C call (`os.read` on a
@@ -67,9 +68,13 @@ WATCHDOG = 60.0  # seconds before a child that never got stuck, or never ended, 
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process is POSIX")
-@pytest.mark.parametrize("source", [STUCK_IN_JOIN, STUCK_ON_A_LOCK], ids=["join", "lock"])
-def test_ctrl_c_during_a_stuck_test_ends_the_run_with_a_summary(tmp_path: Path,
-                                                                source: str) -> None:
+@pytest.mark.parametrize(("source", "waits", "reader"), [
+    # The worker's target is os.read itself: none of its frames is the learner's code.
+    (STUCK_IN_JOIN, "    worker.join()", "now outside your code (a C call?)"),
+    (STUCK_ON_A_LOCK, "    with lock:", "os.read(r, 1)"),
+], ids=["join", "lock"])
+def test_ctrl_c_during_a_stuck_test_ends_the_run_with_a_summary(tmp_path: Path, source: str,
+                                                                waits: str, reader: str) -> None:
     (tmp_path / "pytest.ini").write_text("[pytest]\n")
     (tmp_path / "test_stuck.py").write_text(source)
     env = dict(os.environ)
@@ -106,3 +111,12 @@ def test_ctrl_c_during_a_stuck_test_ends_the_run_with_a_summary(tmp_path: Path,
     assert code == pytest.ExitCode.INTERRUPTED, out  # killed by the watchdog would be -9
     assert "KeyboardInterrupt" in out, out
     assert "no tests ran" in out or "interrupted" in out, out  # pytest's summary line
+    # Where each thread was: the learner's lines, not ours.
+    where = out.split("where the threads were at Ctrl-C", 1)
+    assert len(where) == 2, out
+    # SIGINT can land just after the "STUCK" line is printed and before the wait starts:
+    # either line is the learner's, and the report must name the one it really was.
+    lines = source.splitlines()
+    main_at = {lines.index(waits) + 1, lines.index('    print("STUCK", flush=True)') + 1}
+    assert any(f"now at test_stuck.py:{n} " in where[1] for n in main_at), out
+    assert "  reader " in where[1] and reader in where[1], out
