@@ -207,6 +207,14 @@ class Report:
     def add(self, *args: object, **kwargs: object) -> None:
         self.rows.append(Row(*args, **kwargs))  # type: ignore[arg-type]
 
+    def set_section(self, section: str, rows: list[Row]) -> None:
+        """Put `rows` in place of the section's rows so far (a section measured in parts)."""
+        first = next((i for i, r in enumerate(self.rows) if r.section == section), None)
+        if first is None:
+            first = sum(1 for r in self.rows if r.section < section)
+        self.rows = [r for r in self.rows if r.section != section]
+        self.rows[first:first] = rows
+
     def table(self) -> str:
         head = "| # | measure | result | goal | N, method |\n|---|---|---|---|---|"
         lines = [head]
@@ -359,9 +367,7 @@ def detection_rows(report: Report, det: Detection) -> None:
     rows.append(Row("1", "kata runs that crashed or hung", str(len(det.bad_runs)), "0",
                     f"{det.runs} whole runs", not det.bad_runs))
     rows += det.timing
-    first = next((i for i, r in enumerate(report.rows) if r.section == "1"), 0)
-    report.rows = [r for r in report.rows if r.section != "1"]
-    report.rows[first:first] = rows
+    report.set_section("1", rows)
     report.findings = [f for f in report.findings if not f.startswith(("kata ", "bad kata"))]
     for kata, items in det.wrong.items():
         report.findings.append(f"kata {kata}: {len(items)} miss(es): " + "; ".join(items[:6])
@@ -499,11 +505,7 @@ def scenario_rows(report: Report, acc: Scenarios) -> None:
                     " · ".join(det_cells), f"{runs}/{runs}",
                     f"N={runs} fresh processes x 8 scenarios per Python, first explore of "
                     "each process included", det_ok))
-    first = next((i for i, r in enumerate(report.rows) if r.section == "2"), None)
-    if first is None:
-        first = sum(1 for r in report.rows if r.section < "2")
-    report.rows = [r for r in report.rows if r.section != "2"]
-    report.rows[first:first] = rows
+    report.set_section("2", rows)
     report.findings = [f for f in report.findings if f not in acc.findings]
     report.findings.extend(acc.findings)
 

@@ -559,7 +559,7 @@ class _Watchdog:
             if scope.closed:
                 return
             live = scope.live()
-            report = _threads_now(scope, "timeout", {})
+            report = _threads_now(live, "timeout", {})
             report.stacks["__header__"] = [f"{self.seconds:g}"]
             rt.DeadlockTimeout.reports.append(report)
             if scope.deadlock is None:
@@ -575,13 +575,12 @@ class _Watchdog:
             leaks._async_raise(ident, rt.DeadlockTimeout)
 
 
-def _threads_now(scope: rt.Scope, kind: str,
+def _threads_now(live: list[rt.ThreadRec], kind: str,
                  known: dict[rt.ThreadRec, _frames.Site | None]) -> _waits.DeadlockReport:
-    """Every live thread of the test, what it holds and waits for, and where it is now
+    """The test's live threads, what each holds and waits for, and where it is now
     (`known` gives the place for threads whose current frame says nothing, such as a
     thread now unwinding an exception)."""
     frames = sys._current_frames()
-    live = scope.live()
     report = _waits.DeadlockReport(kind, [t.state() for t in live])
     for t in live:
         if t in known:
@@ -595,16 +594,10 @@ def _threads_now(scope: rt.Scope, kind: str,
 
 
 def _where_at_interrupt(scope: rt.Scope, exc: BaseException) -> _waits.DeadlockReport:
-    site = None  # the innermost line of user code the interrupt went through
-    tb = exc.__traceback__
-    while tb is not None:
-        code = tb.tb_frame.f_code
-        if _frames.is_user_file(code.co_filename):
-            site = _frames.Site(code.co_filename, tb.tb_lineno,
-                                getattr(code, "co_qualname", code.co_name))
-        tb = tb.tb_next
+    # The main thread is in our handler now: its place is where the interrupt hit it.
+    site = _report.innermost_user_site(exc.__traceback__)
     with rt.mutex:
-        return _threads_now(scope, "interrupted", {scope.main: site})
+        return _threads_now(scope.live(), "interrupted", {scope.main: site})
 
 
 # Reports of the tests that Ctrl-C interrupted, shown at the end of the run.
@@ -893,10 +886,9 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             kata_positions.append(i)
     if needs_hooks and not config.pluginmanager.has_plugin("threadlesson-per-test"):
         config.pluginmanager.register(_PerTestHooks(), "threadlesson-per-test")
-    if kata_positions:
-        _watch_kata_reports(config)
-    else:
+    if not kata_positions:
         return
+    _watch_kata_reports(config)
     kata_items = [items[i] for i in kata_positions]
     kata_items.sort(key=lambda it: kt.order_key(it.stash[_facts_key].kata or ""))
     for pos, item in zip(kata_positions, kata_items, strict=False):

@@ -247,7 +247,7 @@ def render_unretrieved(items: Sequence[tuple[str, BaseException]]) -> str:
     lines = ["threadlesson: lost-exception: a Future's exception was never retrieved"]
     for thread, exc in items:
         lines.append(f"  in {thread}: {type(exc).__name__}: {exc}")
-        site = _innermost_user_site(exc.__traceback__)
+        site = innermost_user_site(exc.__traceback__)
         if site is not None:
             lines.append(f"    raised at {site.short} in {site.function}: {site.source}")
     lines.append("  (nobody called result() or exception() on its future)")
@@ -268,7 +268,8 @@ def _user_traceback(text: str) -> str:
     return "".join(out)
 
 
-def _innermost_user_site(tb: types.TracebackType | None) -> Site | None:
+def innermost_user_site(tb: types.TracebackType | None) -> Site | None:
+    """The last line of the learner's code an exception went through."""
     found: Site | None = None
     while tb is not None:
         code = tb.tb_frame.f_code
@@ -284,7 +285,7 @@ def _innermost_user_site(tb: types.TracebackType | None) -> Site | None:
 
 def describe_failure(thread: str, exc: BaseException) -> list[str]:
     """The failing statement and its message: `assert c.value == 3  ->  2 == 3`."""
-    site = _innermost_user_site(exc.__traceback__)
+    site = innermost_user_site(exc.__traceback__)
     message = str(exc).strip().splitlines()
     first = message[0] if message else ""
     if isinstance(exc, AssertionError):
