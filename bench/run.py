@@ -953,7 +953,7 @@ def main(argv: list[str] | None = None) -> int:
                                "measurement.")
     # Section 1 on the first Python comes first, on the other Pythons last: the table for
     # the first Python is complete as early as possible.
-    order = [s for s in "1234567" if s in sections]
+    order = [s for s in "12345678" if s in sections]
     if "1" in sections:
         order += [f"1:{v}" for v in pythons if v != main_ver]  # one at a time: written as done
     if "2" in sections:
@@ -991,6 +991,9 @@ def main(argv: list[str] | None = None) -> int:
                 soak(report, main_py, args.soak, tmp, progress)
             elif s == "7":
                 scale(report, main_py, args.count, tmp, progress)
+            elif s == "8":  # real suites: its own section of BENCHMARKS.md (bench/real_suites.py)
+                import real_suites
+                real_suites.main(["--repeats", str(args.repeats), "--python", sys.executable])
             header_now = [*header, f"Run time so far: "
                           f"{(time.perf_counter() - started) / 60:.1f} min"]
             pending = [f"section {x.replace(':', ' on ')}" for x in order[i + 1:]]
