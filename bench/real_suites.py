@@ -9,15 +9,16 @@ threadlesson_leak_check=true` (on), interleaved, N times each. Reports passed / 
 errors per variant, the test ids whose outcome differs (with the plugin's message), and the
 wall-time ratio on/off (ratio of medians).
 
+    python bench/run.py --sections 8              # rows of section 8 in BENCHMARKS.md
     python bench/real_suites.py [--repeats 3] [--cache DIR] [--suites pykka,fasteners]
 
-writes its table into BENCHMARKS.md under "## Section 8: real suites" (that section only);
-`python bench/run.py --sections 8` runs the same through run.py. Nothing but PyPI installs is
-downloaded.
+The second form prints the same rows and writes nothing but its cache (and `results.json`
+in it): BENCHMARKS.md is written by run.py alone. Nothing but PyPI installs is downloaded.
 """
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import re
@@ -31,8 +32,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-OUTPUT = REPO / "BENCHMARKS.md"
-HEADING = "## Section 8: real suites"
 
 
 @dataclass
@@ -52,13 +51,16 @@ SUITES = [
           ["--ignore=tests/test_eventlet.py"]),
 ]
 
+CACHE = Path("/tmp/threadlesson-real-suites")
+
 VARIANTS = {
     "off": ["-p", "no:threadlesson"],
     "on": ["-o", "threadlesson_instrument=true", "-o", "threadlesson_leak_check=true"],
 }
 
 
-def sh(cmd: list[str], cwd: Path | None = None, timeout: float = 900) -> subprocess.CompletedProcess[str]:
+def sh(cmd: list[str], cwd: Path | None = None,
+       timeout: float = 900) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items()
            if k not in ("PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTHONPATH", "VIRTUAL_ENV")}
     return subprocess.run(cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL, text=True,
@@ -78,9 +80,12 @@ def prepare(suite: Suite, cache: Path, base_python: str) -> tuple[Path, Path]:
     src = cache / f"{suite.name}-{suite.version}"
     if not src.exists():
         with tarfile.open(sdists[0]) as tar:
-            tar.extractall(cache, filter="data") if sys.version_info >= (3, 12) \
-                else tar.extractall(cache)  # noqa: S202 (a PyPI sdist we pinned)
-    venv = cache / f"venv-{suite.name}-{suite.version}"
+            if sys.version_info >= (3, 12):
+                tar.extractall(cache, filter="data")
+            else:
+                tar.extractall(cache)  # a pinned PyPI sdist
+    # keyed by the checkout too: the venv holds this repository's package, installed editable
+    venv = cache / f"venv-{suite.name}-{suite.version}-{hashlib.sha1(bytes(REPO)).hexdigest()[:8]}"
     python = venv / "bin" / "python"
     if not python.exists():
         sh([base_python, "-m", "venv", str(venv)])
@@ -92,23 +97,21 @@ def prepare(suite: Suite, cache: Path, base_python: str) -> tuple[Path, Path]:
 
 
 def parse(xml: Path) -> dict[str, tuple[str, str]]:
-    """test id -> (outcome, message)."""
+    """test id -> (outcome, first line of its message); a teardown error beside a pass wins."""
     out: dict[str, tuple[str, str]] = {}
     if not xml.exists():
         return out
     for case in ET.parse(xml).iter("testcase"):
         tid = f"{case.get('classname')}::{case.get('name')}"
         outcome, msg = "passed", ""
-        for tag in ("failure", "error", "skipped"):
+        for tag, name in (("failure", "failed"), ("error", "error"), ("skipped", "skipped")):
             el = case.find(tag)
             if el is not None:
-                outcome = {"failure": "failed", "error": "error", "skipped": "skipped"}[tag]
-                msg = (el.get("message") or "").strip().splitlines()[0][:300] if el.get("message") else ""
-                if outcome in ("failed", "error") and outcome in out.get(tid, ("",))[0]:
-                    pass
+                outcome = name
+                msg = (el.get("message") or "").strip().split("\n")[0][:300]
                 break
         if tid in out and out[tid][0] != "passed":
-            continue  # a teardown error beside a pass: keep the worst
+            continue
         out[tid] = (outcome, msg)
     return out
 
@@ -145,67 +148,59 @@ def run_suite(suite: Suite, python: Path, src: Path, repeats: int, tmp: Path,
             "repeats": repeats}
 
 
-def table(results: list[dict[str, object]], command: str) -> str:
-    lines = [HEADING, "", f"Command: `{command}`; date "
-             f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "
-             "off = `-p no:threadlesson`, on = `-o threadlesson_instrument=true -o "
-             "threadlesson_leak_check=true`; counts from the first run of each variant, "
-             "time = median of N whole-process runs, variants interleaved.", "",
-             "| suite | off: passed/failed/errors/skipped | on: passed/failed/errors/skipped "
-             "| differing tests | median wall off / on | ratio on/off (goal <= 1.5) | N |",
-             "|---|---|---|---|---|---|---|"]
+def rows(results: list[dict[str, object]]) -> list[tuple[str, str, str, str, bool]]:
+    """(measure, result, goal, N, met) per suite: one row of run.py's section 8 each."""
+    out = []
     for r in results:
-        c = r["counts"]
-        fmt = lambda v: "/".join(str(c[v][k]) for k in ("passed", "failed", "error", "skipped"))  # noqa: E731
-        med = r["median"]
-        ratio = r["ratio"]
-        lines.append(f"| {r['suite']} | {fmt('off')} | {fmt('on')} | {len(r['diffs'])} | "
-                     f"{med['off']:.2f} s / {med['on']:.2f} s | {ratio:.2f}"
-                     f"{' (met)' if ratio <= 1.5 else ' (**missed**)'} | {r['repeats']} |")
-    lines += ["", "Differing tests (off -> on, the plugin's message):", ""]
-    for r in results:
-        for d in r["diffs"]:
-            msg = re.sub(r"\s+", " ", d["message"]).replace("|", "\\|")
-            lines.append(f"- {r['suite']}: `{d['test']}`: {d['off']} -> {d['on']}: {msg}")
-    return "\n".join(lines) + "\n"
+        off, on = (", ".join(f"{r['counts'][v][k]} {k}"
+                             for k in ("passed", "failed", "error", "skipped"))
+                   for v in ("off", "on"))
+        med, ratio = r["median"], r["ratio"]
+        out.append((f"{r['suite']}: tests without / with the plugin (instrument + leak check)",
+                    f"off: {off}; on: {on}; {len(r['diffs'])} differ; "
+                    f"wall {med['off']:.2f} s / {med['on']:.2f} s = {ratio:.2f}",
+                    "same outcomes; ratio on/off <= 1.5",
+                    f"N={r['repeats']} interleaved whole-process runs (median); counts from run 1",
+                    not r["diffs"] and ratio <= 1.5))
+    return out
 
 
-def write_section(text: str, output: Path = OUTPUT) -> None:
-    """Replace (or append) this section only; the rest of the file is left as it is."""
-    old = output.read_text() if output.exists() else ""
-    start = old.find(HEADING)
-    if start < 0:
-        new = old.rstrip("\n") + "\n\n" + text
-    else:
-        nxt = old.find("\n## ", start + len(HEADING))
-        new = old[:start] + text + (old[nxt + 1:] if nxt >= 0 else "")
-    output.write_text(new)
+def differences(results: list[dict[str, object]]) -> list[str]:
+    """One line per test whose outcome differs with the plugin, with the plugin's message."""
+    return [f"{r['suite']}: `{d['test']}`: {d['off']} -> {d['on']}: "
+            + re.sub(r"\s+", " ", d["message"]).replace("|", "\\|")
+            for r in results for d in r["diffs"]]
+
+
+def measure(names: set[str], repeats: int, cache: Path, python: str,
+            log=print) -> list[dict[str, object]]:
+    """Prepare and run each wanted suite; `results.json` in `cache` keeps the raw figures."""
+    results = []
+    tmp = cache / "junit"
+    tmp.mkdir(parents=True, exist_ok=True)
+    for suite in SUITES:
+        if suite.name not in names:
+            continue
+        log(f"{suite.name} {suite.version}: preparing")
+        suite_python, src = prepare(suite, cache, python)
+        results.append(run_suite(suite, suite_python, src, repeats, tmp, log))
+    (cache / "results.json").write_text(json.dumps(results, indent=1))
+    return results
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--repeats", type=int, default=3)
-    p.add_argument("--cache", type=Path, default=Path("/tmp/threadlesson-real-suites"))
+    p.add_argument("--cache", type=Path, default=CACHE)
     p.add_argument("--suites", default=",".join(s.name for s in SUITES))
     p.add_argument("--python", default=sys.executable)
-    p.add_argument("--output", type=Path, default=OUTPUT)
     args = p.parse_args(argv)
-    wanted = {s.strip() for s in args.suites.split(",")}
-    results = []
-    tmp = args.cache / "junit"
-    tmp.mkdir(parents=True, exist_ok=True)
-    for suite in SUITES:
-        if suite.name not in wanted:
-            continue
-        print(f"{suite.name} {suite.version}: preparing", file=sys.stderr, flush=True)
-        python, src = prepare(suite, args.cache, args.python)
-        results.append(run_suite(suite, python, src, args.repeats, tmp,
-                                 log=lambda m: print(m, file=sys.stderr, flush=True)))
-    command = "python bench/real_suites.py " + " ".join(argv if argv is not None else sys.argv[1:])
-    text = table(results, command.strip())
-    write_section(text, args.output)
-    (args.cache / "results.json").write_text(json.dumps(results, indent=1))
-    print(text)
+    results = measure({s.strip() for s in args.suites.split(",")}, args.repeats, args.cache,
+                      args.python, log=lambda m: print(m, file=sys.stderr, flush=True))
+    for measure_, result, goal, n, met in rows(results):
+        print(f"{measure_}: {result} (goal {goal}: {'met' if met else 'missed'}; {n})")
+    for line in differences(results):
+        print(f"- {line}")
     return 0
 
 

@@ -834,6 +834,18 @@ def git_state() -> str:
     return f"{head} plus {len(dirty)} uncommitted path(s): " + ", ".join(d[3:] for d in dirty[:5])
 
 
+def real_suites_section(report: Report, python: str, repeats: int,
+                        progress: Callable[[str], None]) -> None:
+    """Section 8: third-party suites with and without the plugin (bench/real_suites.py)."""
+    import real_suites
+
+    results = real_suites.measure({s.name for s in real_suites.SUITES}, repeats,
+                                  real_suites.CACHE, python, progress)
+    for measure, result, goal, n, met in real_suites.rows(results):
+        report.add("8", measure, result, goal, n, met)
+    report.findings += [f"section 8: {line}" for line in real_suites.differences(results)]
+
+
 def write(report: Report, header: list[str], pending: list[str]) -> str:
     table = report.table()
     parts = ["# Benchmarks", "", "Produced by `bench/run.py` (see `bench/README.md`); do not "
@@ -898,7 +910,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-create-frontrun", action="store_true",
                         help="do not try to create the frontrun venv with pip")
     parser.add_argument("--sections", default="1,2,3,4,5,6,7",
-                        help="which sections to run (1,2,3,4,5,6,7)")
+                        help="which sections to run (1,2,3,4,5,6,7; 8, the real suites, "
+                             "only when asked: it downloads their sdists from PyPI)")
     parser.add_argument("--output", type=Path, default=None,
                         help="where to write the table (default: BENCHMARKS.md); a partial "
                              "re-run (--sections 5) can go beside the full table")
@@ -991,9 +1004,8 @@ def main(argv: list[str] | None = None) -> int:
                 soak(report, main_py, args.soak, tmp, progress)
             elif s == "7":
                 scale(report, main_py, args.count, tmp, progress)
-            elif s == "8":  # real suites: its own section of BENCHMARKS.md (bench/real_suites.py)
-                import real_suites
-                real_suites.main(["--repeats", str(args.repeats), "--python", sys.executable])
+            elif s == "8":
+                real_suites_section(report, main_py, args.repeats, progress)
             header_now = [*header, f"Run time so far: "
                           f"{(time.perf_counter() - started) / 60:.1f} min"]
             pending = [f"section {x.replace(':', ' on ')}" for x in order[i + 1:]]
