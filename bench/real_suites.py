@@ -47,7 +47,7 @@ SUITES = [
     Suite("pykka", "4.5.0", ["pytest-mock>=3.14.0"], "tests"),
     Suite("readerwriterlock", "1.0.10", [], "tests"),
     # test_eventlet needs eventlet and child processes; test_process_lock forks processes
-    Suite("fasteners", "0.20", ["more-itertools"], "tests",
+    Suite("fasteners", "0.20", ["more-itertools", "diskcache"], "tests",
           ["--ignore=tests/test_eventlet.py"]),
 ]
 
@@ -84,8 +84,10 @@ def prepare(suite: Suite, cache: Path, base_python: str) -> tuple[Path, Path]:
                 tar.extractall(cache, filter="data")
             else:
                 tar.extractall(cache)  # a pinned PyPI sdist
-    # keyed by the checkout too: the venv holds this repository's package, installed editable
-    venv = cache / f"venv-{suite.name}-{suite.version}-{hashlib.sha1(bytes(REPO)).hexdigest()[:8]}"
+    # keyed by the checkout and the test dependencies too: a venv is made once, with this
+    # repository's package installed editable
+    key = hashlib.sha1(repr((str(REPO), suite.test_deps)).encode()).hexdigest()[:8]
+    venv = cache / f"venv-{suite.name}-{suite.version}-{key}"
     python = venv / "bin" / "python"
     if not python.exists():
         sh([base_python, "-m", "venv", str(venv)])
@@ -156,7 +158,8 @@ def rows(results: list[dict[str, object]]) -> list[tuple[str, str, str, str, boo
                              for k in ("passed", "failed", "error", "skipped"))
                    for v in ("off", "on"))
         med, ratio = r["median"], r["ratio"]
-        out.append((f"{r['suite']}: tests without / with the plugin (instrument + leak check)",
+        out.append((f"{r['suite']}: outcome per test (its worst phase) without / with the "
+                    "plugin (instrument + leak check)",
                     f"off: {off}; on: {on}; {len(r['diffs'])} differ; "
                     f"wall {med['off']:.2f} s / {med['on']:.2f} s = {ratio:.2f}",
                     "same outcomes; ratio on/off <= 1.5",
