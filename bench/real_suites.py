@@ -22,6 +22,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -88,21 +89,21 @@ def prepare(suite: Suite, cache: Path, base_python: str) -> tuple[Path, Path]:
     # repository's package installed editable
     key = hashlib.sha1(repr((str(REPO), suite.test_deps)).encode()).hexdigest()[:8]
     venv = cache / f"venv-{suite.name}-{suite.version}-{key}"
-    python = venv / "bin" / "python"
-    if not python.exists():
-        sh([base_python, "-m", "venv", str(venv)])
-        r = sh([str(python), "-m", "pip", "install", "-q", "-e", str(REPO),
+    if not venv.exists():  # made aside and renamed: an interrupted install is never reused
+        building = venv.with_name(venv.name + ".building")
+        shutil.rmtree(building, ignore_errors=True)
+        sh([base_python, "-m", "venv", str(building)])
+        r = sh([str(building / "bin" / "python"), "-m", "pip", "install", "-q", "-e", str(REPO),
                 str(src), *suite.test_deps])
         if r.returncode != 0:
             raise RuntimeError(f"pip install {suite.name}: {r.stderr[-800:]}")
-    return python, src
+        building.rename(venv)
+    return venv / "bin" / "python", src
 
 
 def parse(xml: Path) -> dict[str, tuple[str, str]]:
     """test id -> (outcome, first line of its message); a teardown error beside a pass wins."""
     out: dict[str, tuple[str, str]] = {}
-    if not xml.exists():
-        return out
     for case in ET.parse(xml).iter("testcase"):
         tid = f"{case.get('classname')}::{case.get('name')}"
         outcome, msg = "passed", ""
@@ -129,11 +130,14 @@ def run_suite(suite: Suite, python: Path, src: Path, repeats: int, tmp: Path,
             cmd = [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p",
                    "no:randomly", "-o", "addopts=", f"--junitxml={xml}", *suite.extra_args,
                    *VARIANTS[variant], suite.test_path]
+            xml.unlink(missing_ok=True)
             start = time.perf_counter()
             r = sh(cmd, cwd=src, timeout=1200)
             walls[variant].append(time.perf_counter() - start)
             log(f"  {suite.name} {variant} run {i}: {time.perf_counter() - start:.1f} s, "
                 f"{r.stdout.strip().splitlines()[-1:] if r.stdout.strip() else r.stderr[-200:]}")
+            if not xml.exists():  # pytest never ran: no figure to report
+                raise RuntimeError(f"{suite.name} ({variant}) did not run: {r.stderr[-800:]}")
             if i == 0:
                 outcomes[variant] = parse(xml)
     counts = {v: {k: sum(1 for o, _ in outcomes[v].values() if o == k)
