@@ -8,6 +8,7 @@ installed third-party package.
 
 from __future__ import annotations
 
+import dis
 import linecache
 import os
 import sys
@@ -80,13 +81,48 @@ def user_frame(frame: types.FrameType | None) -> types.FrameType | None:
     return frame
 
 
+_BACKWARD_JUMPS = frozenset(dis.opmap[name] for name in
+                            ("JUMP_BACKWARD", "JUMP_BACKWARD_NO_INTERRUPT", "JUMP_ABSOLUTE")
+                            if name in dis.opmap)
+_loop_heads: dict[tuple[types.CodeType, int], int | None] = {}
+
+
+def _loop_head(code: types.CodeType, offset: int) -> int | None:
+    """The first line of the loop that the backward jump at `offset` closes."""
+    key = (code, offset)
+    if key not in _loop_heads:
+        jump = next((i for i in dis.get_instructions(code) if i.offset == offset), None)
+        target = jump.argval if jump is not None else None
+        lines = [line for start, end, line in code.co_lines()
+                 if isinstance(target, int) and line is not None
+                 and start <= offset and end > target]
+        _loop_heads[key] = min(lines) if lines else None
+    return _loop_heads[key]
+
+
+def line_of(frame: types.FrameType) -> int:
+    """The line a learner would say `frame` is at.
+
+    A thread stopped in a busy loop is usually stopped at the loop's backward jump, where
+    the interpreter checks for signals and asynchronous exceptions. CPython 3.14 credits
+    that jump to the last line of the body (the `pass` of `while not done: pass`), 3.13
+    to the `while` line; both are reported at the loop's head, the line that spins.
+    """
+    code = frame.f_code
+    lasti = frame.f_lasti
+    if 0 <= lasti < len(code.co_code) and code.co_code[lasti] in _BACKWARD_JUMPS:
+        head = _loop_head(code, lasti)
+        if head is not None:
+            return head
+    return frame.f_lineno or code.co_firstlineno
+
+
 def site_of(frame: types.FrameType | None) -> Site | None:
     found = user_frame(frame)
     if found is None:
         return None
     code = found.f_code
-    return Site(code.co_filename, found.f_lineno or code.co_firstlineno,
-                getattr(code, "co_qualname", code.co_name))
+    return Site(code.co_filename, line_of(found), getattr(code, "co_qualname", code.co_name))
 
 
 def caller_site(depth: int = 2) -> Site | None:
