@@ -451,6 +451,53 @@ def test_the_pct_strategy_passes_the_fixed_counter() -> None:
     assert result.schedules == 30
 
 
+def torn_read(*, reader_locks: bool) -> Callable[[], None]:
+    """A mover shifts a unit from one dict entry to another under a lock; a reader adds
+    them up. Broken: the reader takes no lock, and can see the unit twice. The dict comes in
+    as an argument, so the reader's two subscripts are the only shared accesses between
+    which the mover can run."""
+
+    def scenario() -> None:
+        lock = threading.Lock()
+        totals: list[int] = []
+
+        def mover(entries: dict[str, int]) -> None:
+            with lock:
+                entries.update(a=0, b=1)  # one call: no reader can see it half done
+
+        def reader(entries: dict[str, int]) -> None:
+            if reader_locks:
+                with lock:
+                    totals.append(entries["a"] + entries["b"])
+            else:
+                totals.append(entries["a"] + entries["b"])
+
+        entries = {"a": 1, "b": 0}
+        threads = [threading.Thread(target=f, args=(entries,)) for f in (reader, mover)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert totals == [1]
+
+    return scenario
+
+
+def test_the_systematic_strategy_finds_a_torn_read_of_two_dict_entries() -> None:
+    # On 3.14 a subscript is a BINARY_OP, no longer a BINARY_SUBSCR: were it not a
+    # scheduling point, this search would run out of interleavings and call the broken
+    # reader verified.
+    failure = failure_of(torn_read(reader_locks=False), seed=1, strategy="systematic")
+    assert failure.diagnosis == "race", failure.report
+
+
+def test_the_systematic_strategy_verifies_the_locked_reader() -> None:
+    result = explore(torn_read(reader_locks=True), seed=1, strategy="systematic",
+                     schedules=5000)
+    assert result.verified, result.summary
+    assert result.summary.startswith("verified: all "), result.summary
+
+
 def test_an_unknown_strategy_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown strategy 'chaos'"):
         explore(lost_update(LockedCounter), seed=1, strategy="chaos")
