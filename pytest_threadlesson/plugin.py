@@ -275,9 +275,11 @@ class TestState:
     scope: rt.Scope | None = None
     main: rt.ThreadRec | None = None
     before: frozenset[threading.Thread] = frozenset()
-    before_call: frozenset[threading.Thread] = frozenset()
-    after_call: frozenset[threading.Thread] = frozenset()
     starts: int = 0  # prim.start_count when `before` was taken
+    # What the end of the call already reported, so that teardown adds only what is new.
+    exceptions_judged: int = 0
+    futures_judged: bool = False
+    deadlock_judged: _waits.DeadlockReport | None = None
     saved_scope: rt.Scope | None = None
     diagnosis: str | None = None
     installed: bool = False
@@ -351,7 +353,6 @@ def _runtest_call(item: pytest.Item) -> Iterator[None]:
     if state is None or state.scope is None:
         return (yield)
     scope = state.scope
-    state.before_call = _snapshot(state)
     watchdog = _Watchdog(scope, _deadlock_timeout(item)) if state.watch else None
     failed: BaseException | None = None
     try:
@@ -364,8 +365,7 @@ def _runtest_call(item: pytest.Item) -> Iterator[None]:
     if isinstance(failed, KeyboardInterrupt):
         # Ctrl-C, most likely on a test that seemed to hang: say where every thread was.
         interrupted.append((item.nodeid, _where_at_interrupt(scope, failed)))
-    findings = _findings(item, state, state.before_call, failed)
-    state.after_call = _snapshot(state)
+    findings = _findings(item, state, failed)
     if failed is not None:
         state.diagnosis = _diagnosis_of(failed) or (findings[0][0] if findings else None)
         if findings:
@@ -389,31 +389,44 @@ def _fixture_setup(fixturedef: Any, request: pytest.FixtureRequest) -> Iterator[
 
 @pytest.hookimpl(wrapper=True)
 def _runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
-    result = yield
+    """Leaks are judged here, once the function-scoped fixtures are torn down (as goleak
+    judges after cleanup): a fixture that stops every worker in its teardown is how many
+    suites clean up, so a thread is a leak only if it outlives that too. Until then the
+    plugin stops nothing: the teardown must find its threads as it left them."""
     state = item.stash.get(state_key, None)
-    if state is not None and state.scope is not None and state.leak_check \
-            and _started_any(state):
-        # Threads of the test body were judged at the end of the call; here only those
-        # that fixtures started (in setup or teardown).
-        judged = state.after_call - state.before_call
-        leaked = leaks.find_leaks(state.before | judged,
-                                  item.config.stash[settings_key].leak_grace)
-        if leaked:
-            report = _report.render_leaks(leaks.describe(leaked))
-            leaks.stop(leaked)
-            raise ThreadlessonFailure(report + "\n  (started while fixtures were set up)",
-                                      "leak")
-    return result
+    if state is None or state.scope is None:
+        return (yield)
+    # The test's threads are still running: a teardown that joins one that never ends
+    # would hang the session, so the backstop watches teardown as it watches the call.
+    watch = state.watch and _started_any(state)
+    watchdog = _Watchdog(state.scope, _deadlock_timeout(item)) if watch else None
+    failed: BaseException | None = None
+    try:
+        yield
+    except BaseException as exc:
+        failed = exc
+    finally:
+        if watchdog is not None:
+            watchdog.cancel()
+    if isinstance(failed, KeyboardInterrupt):
+        raise failed  # the session ends now; its finish stops what is left
+    findings = _teardown_findings(item, state, failed)
+    if failed is not None:
+        if findings:
+            item.add_report_section("teardown", "threadlesson",
+                                    "\n\n".join(text for _, text in findings))
+        raise failed
+    if findings:
+        if state.diagnosis is None:
+            state.diagnosis = findings[0][0]
+        raise ThreadlessonFailure("\n\n".join(text for _, text in findings), findings[0][0])
+    return None
 
 
 def _started_any(state: TestState) -> bool:
     """Whether a thread was started since the test began: the patched `Thread.start`
     counts them, so the common test that starts none costs no thread enumeration."""
     return bool(prim.start_count != state.starts)
-
-
-def _snapshot(state: TestState) -> frozenset[threading.Thread]:
-    return leaks.snapshot() if _started_any(state) else state.before
 
 
 class ThreadlessonFailure(AssertionError):
@@ -424,9 +437,10 @@ class ThreadlessonFailure(AssertionError):
         self.diagnosis = diagnosis
 
 
-def _findings(item: pytest.Item, state: TestState, before: frozenset[threading.Thread],
+def _findings(item: pytest.Item, state: TestState,
               failed: BaseException | None) -> list[tuple[str, str]]:
-    """Everything that went wrong among the test's threads, most important first."""
+    """Everything that went wrong among the test's threads by the end of its call, most
+    important first. Leaks wait for teardown (`_teardown_findings`)."""
     scope = state.scope
     assert scope is not None
     found: list[tuple[str, str]] = []
@@ -449,18 +463,50 @@ def _findings(item: pytest.Item, state: TestState, before: frozenset[threading.T
             found.append((kind, scope.deadlock.render()))
     elif scope.order.inversions:
         found.extend(("deadlock", _report.render_inversion(inv)) for inv in scope.order.inversions)
-    for error in scope.exceptions:
-        found.append(("lost-exception",
-                      _report.render_thread_exception(error.thread, error.exc, error.start_site)))
-    lost = prim.unretrieved(scope)
-    if lost:
-        found.append(("lost-exception", _report.render_unretrieved(lost)))
+    state.deadlock_judged = scope.deadlock
+    found.extend(_lost_exceptions(state))
+    return found
+
+
+def _teardown_findings(item: pytest.Item, state: TestState,
+                       failed: BaseException | None) -> list[tuple[str, str]]:
+    """What went wrong among the test's threads since the end of its call (they ran on
+    through teardown), and the threads that outlived the teardown: leaks."""
+    scope = state.scope
+    assert scope is not None
+    found: list[tuple[str, str]] = []
+    if scope.deadlock is not None and scope.deadlock is not state.deadlock_judged and not (
+            isinstance(failed, rt.DeadlockError) and failed.report is scope.deadlock):
+        kind = "hang" if scope.deadlock.kind == "timeout" else "deadlock"
+        found.append((kind, scope.deadlock.render()))
+    state.deadlock_judged = scope.deadlock
+    found.extend(_lost_exceptions(state))
     if state.leak_check and _started_any(state):
         settings = item.config.stash[settings_key]
-        leaked = leaks.find_leaks(before, settings.leak_grace)
+        leaked = leaks.find_leaks(state.before, settings.leak_grace)
         if leaked:
             found.append(("leak", _report.render_leaks(leaks.describe(leaked))))
             leaks.stop(leaked)
+    return found
+
+
+def _lost_exceptions(state: TestState) -> list[tuple[str, str]]:
+    """Exceptions raised in the test's threads, and futures' exceptions nobody retrieved,
+    not yet reported (each is reported once, at the end of the call or of teardown)."""
+    scope = state.scope
+    assert scope is not None
+    found = []
+    with rt.mutex:
+        errors = scope.exceptions[state.exceptions_judged:]
+        state.exceptions_judged += len(errors)
+    for error in errors:
+        found.append(("lost-exception",
+                      _report.render_thread_exception(error.thread, error.exc, error.start_site)))
+    if not state.futures_judged:
+        lost = prim.unretrieved(scope)
+        if lost:
+            state.futures_judged = True
+            found.append(("lost-exception", _report.render_unretrieved(lost)))
     return found
 
 
@@ -744,14 +790,19 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int,
     progress = config.stash[progress_key]
     failed = terminalreporter.stats.get("failed", [])
     focus = progress.focus
+    errors = terminalreporter.stats.get("error", [])
     hidden = [r for r in progress.hidden if _kata_of_report(r) != focus]
     if hidden:
         terminalreporter.stats["failed"] = [r for r in failed if r not in hidden]
+        if errors:  # a leak is found in teardown: its report is an error
+            terminalreporter.stats["error"] = [r for r in errors if r not in hidden]
     try:
         yield
     finally:
         if hidden:
             terminalreporter.stats["failed"] = failed
+            if errors:
+                terminalreporter.stats["error"] = errors
     for nodeid, report in interrupted:
         terminalreporter.write_sep("-", "threadlesson: where the threads were at Ctrl-C")
         terminalreporter.write_line(nodeid)

@@ -1,0 +1,314 @@
+"""When a leak is judged, and the rules a test can give for it, end to end through pytester.
+
+Leaks are judged once the test's function-scoped fixtures are torn down, as goleak and
+pytest's own cleanup checks do: a fixture that stops every worker in its teardown is how
+many suites clean up, and its threads are not leaks. Everything that can hang runs in a
+fresh interpreter, bounded by a timeout.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+TIMEOUT = 60
+
+
+def _line_of(path: Path, text: str) -> int:
+    """The 1-based number of the one line of `path` that contains `text`."""
+    found = [n for n, line in enumerate(path.read_text().splitlines(), 1) if text in line]
+    assert len(found) == 1, f"{text!r} is on lines {found} of {path.name}"
+    return found[0]
+
+
+def _run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    return pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:randomly",
+                                         *args, timeout=TIMEOUT)
+
+
+# ---------------------------------------------------------------------------------------
+# 1. Leaks are judged after the test's function-scoped fixtures are torn down
+
+# Workers register themselves; a fixture stops them all in its teardown (pykka's
+# `ActorRegistry.stop_all()`, a server's `shutdown()`).
+_WORKERS = """
+    import threading
+
+    import pytest
+
+    registry = []
+
+
+    class Worker:
+        def __init__(self, name):
+            self.stopping = threading.Event()
+            self.thread = threading.Thread(target=self.run, name=name)
+            self.thread.start()
+            registry.append(self)
+
+        def run(self):
+            self.stopping.wait()
+
+        def stop(self):
+            self.stopping.set()
+
+
+    def stop_all():
+        for worker in registry:
+            worker.stop()
+        for worker in registry:
+            worker.thread.join()
+        registry.clear()
+
+
+    @pytest.fixture
+    def stop_workers():
+        yield
+        stop_all()
+"""
+
+
+def test_a_fixture_that_stops_the_tests_workers_in_its_teardown_passes(
+        pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_stop_all=_WORKERS + """
+
+    @pytest.mark.threadlesson
+    @pytest.mark.usefixtures("stop_workers")
+    def test_starts_two_workers():
+        Worker("alpha")
+        Worker("beta")
+        assert all(worker.thread.is_alive() for worker in registry)
+    """)
+    result = _run(pytester, "-v")
+    result.assert_outcomes(passed=1)
+    result.stdout.no_fnmatch_line("*threadlesson: leak*")
+    result.stdout.no_fnmatch_line("*ThreadlessonStop*")
+
+
+def test_the_fixtures_teardown_finds_its_threads_still_running(
+        pytester: pytest.Pytester) -> None:
+    # The plugin must not stop the threads that the teardown is about to stop: the
+    # teardown sees them alive, as it would without the plugin.
+    pytester.makepyfile(test_alive="""
+        import threading
+
+        import pytest
+
+
+        @pytest.fixture
+        def workers():
+            started = []
+            yield started
+            for stop, thread in started:
+                assert thread.is_alive(), "the plugin stopped it before teardown"
+                stop.set()
+                thread.join()
+
+
+        @pytest.mark.threadlesson
+        def test_starts_a_worker(workers):
+            stop = threading.Event()
+            thread = threading.Thread(target=stop.wait, name="worker")
+            thread.start()
+            workers.append((stop, thread))
+    """)
+    result = _run(pytester, "-v")
+    result.assert_outcomes(passed=1)
+    result.stdout.no_fnmatch_line("*the plugin stopped it before teardown*")
+
+
+def test_threads_a_fixture_starts_and_stops_itself_are_not_leaks(
+        pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_server="""
+        import threading
+
+        import pytest
+
+
+        @pytest.fixture
+        def server():
+            stop = threading.Event()
+            thread = threading.Thread(target=stop.wait, name="server")
+            thread.start()
+            yield thread
+            stop.set()
+            thread.join()
+
+
+        @pytest.mark.threadlesson
+        def test_uses_the_server(server):
+            assert server.is_alive()
+    """)
+    result = _run(pytester, "-v")
+    result.assert_outcomes(passed=1)
+    result.stdout.no_fnmatch_line("*threadlesson: leak*")
+
+
+def test_the_no_leaked_threads_fixture_judges_after_the_other_fixtures_teardown(
+        pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_fixture_first=_WORKERS + """
+
+    def test_asks_for_the_check_first(no_leaked_threads, stop_workers):
+        Worker("alpha")
+
+
+    def test_asks_for_the_check_last(stop_workers, no_leaked_threads):
+        Worker("beta")
+    """)
+    result = _run(pytester, "-v")
+    result.assert_outcomes(passed=2)
+    result.stdout.no_fnmatch_line("*threadlesson: leak*")
+
+
+def test_the_leak_check_ini_key_judges_after_teardown_too(pytester: pytest.Pytester) -> None:
+    pytester.makeini("""
+        [pytest]
+        threadlesson_leak_check = true
+    """)
+    pytester.makepyfile(test_ini_teardown=_WORKERS + """
+
+    @pytest.mark.usefixtures("stop_workers")
+    def test_starts_a_worker():
+        Worker("alpha")
+    """)
+    result = _run(pytester, "-v")
+    result.assert_outcomes(passed=1)
+    result.stdout.no_fnmatch_line("*threadlesson: leak*")
+
+
+def test_a_thread_still_alive_after_teardown_fails_the_test_with_the_usual_report(
+        pytester: pytest.Pytester) -> None:
+    path = pytester.makepyfile(test_forgotten=_WORKERS + """
+
+    def wait_forever(event):
+        event.wait()
+
+
+    @pytest.mark.threadlesson
+    @pytest.mark.usefixtures("stop_workers")
+    def test_starts_a_worker_and_a_stray_thread():
+        Worker("alpha")
+        never = threading.Event()
+        threading.Thread(target=wait_forever, args=(never,), name="stray").start()
+    """)
+    started = _line_of(path, 'name="stray").start()')
+    waiting = _line_of(path, "    event.wait()")
+    result = _run(pytester, "-v")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines([
+        "*::test_starts_a_worker_and_a_stray_thread ERROR*",
+        "threadlesson: leak: 1 thread outlived the test",
+        f"  'stray' (non-daemon, target wait_forever) started at "
+        f"test_forgotten.py:{started} in test_starts_a_worker_and_a_stray_thread",
+        f"  now at test_forgotten.py:{waiting} in wait_forever: event.wait()",
+        "  waiting for Event (test_forgotten.py:*)",
+    ])
+    # Only the thread nobody stopped is reported: the fixture stopped 'alpha' itself.
+    report = result.stdout.str().split("threadlesson: leak:", 1)[1]
+    assert "'alpha'" not in report
+
+
+def test_a_thread_a_fixture_starts_and_never_stops_fails_the_test(
+        pytester: pytest.Pytester) -> None:
+    path = pytester.makepyfile(test_fixture_leak="""
+        import threading
+
+        import pytest
+
+
+        @pytest.fixture
+        def heartbeat():
+            never = threading.Event()
+            thread = threading.Thread(target=never.wait, name="heartbeat", daemon=True)
+            thread.start()
+            yield thread
+
+
+        @pytest.mark.threadlesson
+        def test_uses_the_heartbeat(heartbeat):
+            assert heartbeat.is_alive()
+    """)
+    started = _line_of(path, "thread.start()")
+    result = _run(pytester, "-v")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines([
+        "threadlesson: leak: 1 thread outlived the test",
+        f"  'heartbeat' (daemon, target Event.wait) started at "
+        f"test_fixture_leak.py:{started} in heartbeat",
+    ])
+
+
+def test_an_exception_a_worker_raises_as_teardown_stops_it_fails_the_test(
+        pytester: pytest.Pytester) -> None:
+    # The threads now run until teardown: what goes wrong in them then is the test's too.
+    pytester.makepyfile(test_late_exception="""
+        import threading
+
+        import pytest
+
+
+        @pytest.fixture
+        def worker():
+            stop = threading.Event()
+
+            def run():
+                stop.wait()
+                raise RuntimeError("failed while stopping")
+
+            thread = threading.Thread(target=run, name="worker")
+            thread.start()
+            yield
+            stop.set()
+            thread.join()
+
+
+        @pytest.mark.threadlesson
+        def test_uses_the_worker(worker):
+            pass
+    """)
+    result = _run(pytester, "-v")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines([
+        "threadlesson: lost-exception: an exception in thread 'worker'*",
+        "  RuntimeError: failed while stopping",
+    ])
+    result.stdout.no_fnmatch_line("*threadlesson: leak*")
+
+
+def test_a_teardown_that_waits_forever_on_a_thread_is_ended_by_the_backstop(
+        pytester: pytest.Pytester) -> None:
+    # Threads now live through teardown, so the backstop watches teardown as well: a join
+    # on a thread that never ends must not hang the session.
+    pytester.makepyfile(test_stuck_teardown="""
+        import threading
+
+        import pytest
+
+
+        def spin(flag):
+            while not flag:
+                pass
+
+
+        @pytest.fixture
+        def spinner():
+            thread = threading.Thread(target=spin, args=([],), name="spinner")
+            thread.start()
+            yield
+            thread.join()
+
+
+        @pytest.mark.threadlesson
+        @pytest.mark.deadlock_timeout(1)
+        def test_uses_the_spinner(spinner):
+            pass
+
+
+        def test_runs_after():
+            pass
+    """)
+    result = _run(pytester, "-v")
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(["*test_runs_after PASSED*"])
+    result.stdout.fnmatch_lines(["*spinner*"])
