@@ -94,8 +94,13 @@ class Contention:
         replay: str | None = None,
         wall_limit: float = 10.0,
         max_steps: int = DEFAULT_MAX_STEPS,
+        dropped_exceptions_ok: bool = False,
+        hints: bool = True,
     ) -> None:
         self.session_seed = seed
+        # The test said it drops failing futures on purpose; `hints`: reports say how.
+        self.dropped_exceptions_ok = dropped_exceptions_ok
+        self.hints = hints
         self.test_id = test_id
         self.schedules = schedules
         self.strategy = strategy
@@ -147,7 +152,9 @@ class Contention:
                 strat = make_strategy(strategy_name, f"{base}:{number}",
                                       steps_hint=steps_hint)
             outcome = run_schedule(scenario, strat, wall_limit=self.wall_limit,
-                                   max_steps=self.max_steps)
+                                   max_steps=self.max_steps,
+                                   dropped_exceptions_ok=self.dropped_exceptions_ok,
+                                   hints=self.hints)
             ran = number
             if search is not None and isinstance(strat, Systematic):
                 search.finished(strat)
@@ -238,6 +245,8 @@ def run_schedule(
     *,
     wall_limit: float = 10.0,
     max_steps: int = DEFAULT_MAX_STEPS,
+    dropped_exceptions_ok: bool = False,
+    hints: bool = True,
 ) -> rt.RunOutcome:
     """One controlled run of `scenario` under `strategy`; every patched global restored."""
     run = rt.ControlledRun(strategy, max_points=max_steps)
@@ -283,11 +292,11 @@ def run_schedule(
     if run.order.inversions and not run.failures:
         report = "\n\n".join(inv.render() for inv in run.order.inversions)
         run.failures.append(rt.Failure("main", _Inversion(report), "inversion"))
-    lost = prim.unretrieved(run)
+    lost = [] if dropped_exceptions_ok else prim.unretrieved(run)
     if lost and (not run.failures or run.failures[0].kind == "exception"):
         # A failure in a future that nobody looked at explains what the caller then saw.
-        run.failures.insert(0, rt.Failure("main", _LostException(render_unretrieved(lost)),
-                                          "lost-exception"))
+        report = render_unretrieved(lost, hint=hints)
+        run.failures.insert(0, rt.Failure("main", _LostException(report), "lost-exception"))
     return run.outcome()
 
 

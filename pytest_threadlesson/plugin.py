@@ -6,6 +6,7 @@ leaks, report) knows nothing of pytest.
 from __future__ import annotations
 
 import _thread
+import difflib
 import functools
 import importlib
 import os
@@ -228,7 +229,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "threadlesson: instrument this test's threads: deadlocks, leaked "
-                   "threads and exceptions in threads fail it")
+                   "threads and exceptions in threads fail it; keywords: "
+                   "dropped_exceptions_ok=True (failing futures nobody asks are meant)")
     config.addinivalue_line(
         "markers", "deadlock_timeout(seconds): backstop for blocking the plugin cannot "
                    "see; on expiry report every thread and unwind")
@@ -266,11 +268,53 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 # Activation: which tests are instrumented, and the life of one instrumented test.
 
 
+@dataclass(frozen=True)
+class MarkOptions:
+    """The keywords of `@pytest.mark.threadlesson(...)` for one test."""
+
+    dropped_exceptions_ok: bool = False  # futures that fail and nobody asks are meant
+
+
+# Each keyword the marker takes, as the error for an unknown one shows it.
+_MARK_KEYWORDS = {
+    "dropped_exceptions_ok": "dropped_exceptions_ok=True",
+}
+
+
+class _MarkError(Exception):
+    """A threadlesson marker the plugin cannot follow: an error for its test alone."""
+
+
+def _mark_options(item: pytest.Item) -> MarkOptions:
+    where = f"threadlesson: @pytest.mark.threadlesson on {item.nodeid}"
+    forms = ", ".join(_MARK_KEYWORDS.values())
+    values: dict[str, Any] = {}
+    # Farthest first (a module's pytestmark), so the test's own marker has the last word.
+    for marker in reversed(list(item.iter_markers("threadlesson"))):
+        if marker.args:
+            raise _MarkError(f"{where}: takes keywords only, not {marker.args!r}\n"
+                             f"  the keywords are: {forms}")
+        for key, value in marker.kwargs.items():
+            if key not in _MARK_KEYWORDS:
+                close = difflib.get_close_matches(key, _MARK_KEYWORDS, n=1)
+                mean = f" (did you mean {close[0]!r}?)" if close else ""
+                raise _MarkError(f"{where}: unknown keyword {key!r}{mean}\n"
+                                 f"  the keywords are: {forms}")
+            values[key] = value
+    dropped_ok = values.get("dropped_exceptions_ok", False)
+    if not isinstance(dropped_ok, bool):
+        raise _MarkError(f"{where}: dropped_exceptions_ok must be True or False, "
+                         f"not {dropped_ok!r}")
+    return MarkOptions(dropped_exceptions_ok=dropped_ok)
+
+
 @dataclass
 class TestState:
     kata: str | None
     instrument: bool
     leak_check: bool
+    options: MarkOptions = MarkOptions()
+    mark_error: str | None = None  # a bad threadlesson marker: the test errors at set-up
     watch: bool = False  # the deadlock_timeout backstop runs
     scope: rt.Scope | None = None
     main: rt.ThreadRec | None = None
@@ -298,7 +342,13 @@ def _test_state(item: pytest.Item) -> TestState:
         or "no_leaked_threads" in getattr(item, "fixturenames", ())
     # The backstop marker alone is a request for the backstop, instrumented or not.
     watch = instrument or "deadlock_timeout" in facts.markers
-    return TestState(kata=kata, instrument=instrument, leak_check=leak_check, watch=watch)
+    state = TestState(kata=kata, instrument=instrument, leak_check=leak_check, watch=watch)
+    if marked:
+        try:
+            state.options = _mark_options(item)
+        except _MarkError as error:
+            state.mark_error = str(error)
+    return state
 
 
 def _deadlock_timeout(item: pytest.Item) -> float:
@@ -345,6 +395,16 @@ def _runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterat
         # Every report of the test is made: items live as long as the session, the
         # test's scope and thread snapshots need not.
         del item.stash[state_key]
+
+
+@pytest.hookimpl(wrapper=True)
+def _runtest_setup(item: pytest.Item) -> Iterator[None]:
+    result = yield  # pytest's own set-up first: its teardown expects it to have run
+    state = item.stash.get(state_key, None)
+    if state is not None and state.mark_error is not None:
+        # This test only: the rest of the run goes on.
+        pytest.fail(state.mark_error, pytrace=False)
+    return result
 
 
 @pytest.hookimpl(wrapper=True)
@@ -502,11 +562,12 @@ def _lost_exceptions(state: TestState) -> list[tuple[str, str]]:
     for error in errors:
         found.append(("lost-exception",
                       _report.render_thread_exception(error.thread, error.exc, error.start_site)))
-    if not state.futures_judged:
+    if not state.futures_judged and not state.options.dropped_exceptions_ok:
         lost = prim.unretrieved(scope)
         if lost:
             state.futures_judged = True
-            found.append(("lost-exception", _report.render_unretrieved(lost)))
+            found.append(("lost-exception", _report.render_unretrieved(
+                lost, hint=state.kata is None)))
     return found
 
 
@@ -667,6 +728,8 @@ def contention(request: pytest.FixtureRequest) -> _contention.Contention:
     """
     settings = request.config.stash[settings_key]
     item = request.node
+    state = item.stash.get(state_key, None) if isinstance(item, pytest.Item) else None
+    options = state.options if state is not None else MarkOptions()
     return _contention.Contention(
         seed=settings.seed,
         test_id=item.nodeid,
@@ -674,6 +737,8 @@ def contention(request: pytest.FixtureRequest) -> _contention.Contention:
         strategy=settings.strategy,
         replay=_replay_command(item, settings.seed),
         wall_limit=_deadlock_timeout(item) if isinstance(item, pytest.Item) else 10.0,
+        dropped_exceptions_ok=options.dropped_exceptions_ok,
+        hints=state is None or state.kata is None,
     )
 
 
@@ -891,6 +956,7 @@ class _PerTestHooks:
     adds no hook call to any test."""
 
     pytest_runtest_protocol = staticmethod(_runtest_protocol)
+    pytest_runtest_setup = staticmethod(_runtest_setup)
     pytest_runtest_call = staticmethod(_runtest_call)
     pytest_fixture_setup = staticmethod(_fixture_setup)
     pytest_runtest_teardown = staticmethod(_runtest_teardown)

@@ -243,7 +243,14 @@ def render_thread_exception(thread: str, exc: BaseException,
             f"that the caller never saw\n{body}")
 
 
-def render_unretrieved(items: Sequence[tuple[str, BaseException]]) -> str:
+# Pasteable: how a test says it drops failing futures on purpose.
+DROPPED_OK = "@pytest.mark.threadlesson(dropped_exceptions_ok=True)"
+
+
+def render_unretrieved(items: Sequence[tuple[str, BaseException]], *,
+                       hint: bool = True) -> str:
+    """`hint`: end with how to say the test means it (not for katas: there the lesson is
+    to handle the failure, not to declare it fine)."""
     lines = ["threadlesson: lost-exception: a Future's exception was never retrieved"]
     for thread, exc in items:
         lines.append(f"  in {thread}: {type(exc).__name__}: {exc}")
@@ -251,6 +258,8 @@ def render_unretrieved(items: Sequence[tuple[str, BaseException]]) -> str:
         if site is not None:
             lines.append(f"    raised at {site.short} in {site.function}: {site.source}")
     lines.append("  (nobody called result() or exception() on its future)")
+    if hint:
+        lines.append(f"  to say the test means it: {DROPPED_OK}")
     return "\n".join(lines)
 
 

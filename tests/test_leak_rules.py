@@ -312,3 +312,177 @@ def test_a_teardown_that_waits_forever_on_a_thread_is_ended_by_the_backstop(
     result.assert_outcomes(passed=2, errors=1)
     result.stdout.fnmatch_lines(["*test_runs_after PASSED*"])
     result.stdout.fnmatch_lines(["*spinner*"])
+
+
+# ---------------------------------------------------------------------------------------
+# 2. A test may say that it drops failing futures on purpose
+
+_DROPS = """
+    from concurrent.futures import ThreadPoolExecutor
+
+    import pytest
+
+
+    def fail_on_purpose(n):
+        raise ValueError(f"job {n} fails on purpose")
+
+
+    def submit_and_forget():
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            for n in range(3):
+                pool.submit(fail_on_purpose, n)
+"""
+
+
+def test_the_dropped_future_report_says_how_to_mean_it(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_drops=_DROPS + """
+
+    @pytest.mark.threadlesson
+    def test_submits_and_forgets():
+        submit_and_forget()
+    """)
+    result = _run(pytester)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([
+        "threadlesson: lost-exception: a Future's exception was never retrieved",
+        "  in pool-worker-*: ValueError: job * fails on purpose",
+        "  (nobody called result() or exception() on its future)",
+        "  to say the test means it: @pytest.mark.threadlesson(dropped_exceptions_ok=True)",
+    ])
+
+
+def test_a_test_that_drops_failing_futures_on_purpose_passes_when_it_says_so(
+        pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_drops=_DROPS + """
+
+    @pytest.mark.threadlesson(dropped_exceptions_ok=True)
+    def test_submits_and_forgets_on_purpose():
+        submit_and_forget()
+
+
+    @pytest.mark.threadlesson
+    def test_the_next_test_keeps_the_rule():
+        submit_and_forget()
+    """)
+    result = _run(pytester, "-v")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines([
+        "*::test_submits_and_forgets_on_purpose PASSED*",
+        "*::test_the_next_test_keeps_the_rule FAILED*",
+    ])
+
+
+def test_dropped_exceptions_ok_on_a_modules_pytestmark_covers_its_tests(
+        pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_drops=_DROPS + """
+
+    pytestmark = pytest.mark.threadlesson(dropped_exceptions_ok=True)
+
+
+    def test_submits_and_forgets_on_purpose():
+        submit_and_forget()
+    """)
+    result = _run(pytester)
+    result.assert_outcomes(passed=1)
+
+
+def test_dropped_exceptions_ok_holds_inside_explore_too(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_explore_drops=_DROPS + """
+
+    @pytest.mark.threadlesson(dropped_exceptions_ok=True)
+    def test_explores_on_purpose(contention):
+        contention.explore(submit_and_forget, schedules=3)
+
+
+    def test_explores_and_forgets(contention):
+        contention.explore(submit_and_forget, schedules=3)
+    """)
+    result = _run(pytester, "-v")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines([
+        "*::test_explores_on_purpose PASSED*",
+        "*::test_explores_and_forgets FAILED*",
+    ])
+    result.stdout.fnmatch_lines([
+        "*to say the test means it: @pytest.mark.threadlesson(dropped_exceptions_ok=True)",
+    ])
+
+
+def test_dropped_exceptions_ok_does_not_hide_an_exception_raised_in_a_plain_thread(
+        pytester: pytest.Pytester) -> None:
+    # The keyword is about futures nobody asked; an exception that ends a thread is lost
+    # whatever the test means.
+    pytester.makepyfile(test_thread_raises="""
+        import threading
+
+        import pytest
+
+
+        def parse():
+            raise ValueError("not a number: 'x'")
+
+
+        @pytest.mark.threadlesson(dropped_exceptions_ok=True)
+        def test_parses_in_a_thread():
+            worker = threading.Thread(target=parse)
+            worker.start()
+            worker.join()
+    """)
+    result = _run(pytester)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["threadlesson: lost-exception: an exception in thread*"])
+
+
+def test_an_unknown_keyword_of_the_marker_is_a_usage_error_for_that_test_only(
+        pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_typo=_DROPS + """
+
+    @pytest.mark.threadlesson(dropped_exception_ok=True)
+    def test_has_a_typo():
+        submit_and_forget()
+
+
+    def test_runs_anyway():
+        pass
+    """, test_other="""
+        import pytest
+
+
+        @pytest.mark.threadlesson
+        def test_in_another_file():
+            pass
+    """)
+    result = _run(pytester, "-v")
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines([
+        "*test_typo.py::test_has_a_typo ERROR*",
+    ])
+    result.stdout.fnmatch_lines([
+        "*threadlesson: @pytest.mark.threadlesson on test_typo.py::test_has_a_typo: "
+        "unknown keyword 'dropped_exception_ok' (did you mean 'dropped_exceptions_ok'?)*",
+        "*the keywords are: dropped_exceptions_ok=True*",
+    ])
+    result.stdout.no_fnmatch_line("*never retrieved*")
+
+
+@pytest.mark.parametrize(("mark", "expected"), [
+    ('threadlesson(dropped_exceptions_ok="yes")', "dropped_exceptions_ok must be True or False"),
+    ("threadlesson(True)", "takes keywords only"),
+])
+def test_a_bad_value_of_the_marker_is_a_usage_error_for_that_test(
+        pytester: pytest.Pytester, mark: str, expected: str) -> None:
+    pytester.makepyfile(test_bad=f"""
+        import pytest
+
+
+        @pytest.mark.{mark}
+        def test_bad_mark():
+            pass
+
+
+        def test_runs_anyway():
+            pass
+    """)
+    result = _run(pytester)
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines([f"*threadlesson: @pytest.mark.threadlesson on *{expected}*"])
