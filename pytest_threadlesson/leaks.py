@@ -8,6 +8,11 @@ a thread running Python code gets the same exception raised asynchronously. A th
 in a C call cannot be stopped: if it is not a daemon, the exit guard ends the process
 with the session's exit status once pytest has printed its summary, so a leak never keeps
 the run from exiting.
+
+Ignore rules (`ignore.py`) name threads a suite means to outlive a test, as goleak's
+ignore options do: such a thread is no leak, and is never stopped here. It is then treated
+as a module fixture's thread is: left out of later tests' checks, and of the decision that
+every thread is blocked.
 """
 
 from __future__ import annotations
@@ -16,13 +21,17 @@ import ctypes
 import os
 import sys
 import threading
-from collections.abc import Collection
+import weakref
+from collections.abc import Collection, Sequence
 
 from . import primitives as prim
 from . import runtime as rt
+from .ignore import IgnoreRule, accepts, suggest
 from .report import LeakedThread, describe_leak
 
 _unstoppable: list[threading.Thread] = []
+# Threads an ignore rule accepted: never stopped by us, not even at the session's end.
+accepted: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
 _exit_status: list[int] = [1]
 _guard_registered = False
 
@@ -41,16 +50,50 @@ def _candidates(before: Collection[threading.Thread]) -> list[threading.Thread]:
     ]
 
 
-def find_leaks(before: Collection[threading.Thread], grace: float) -> list[threading.Thread]:
-    """Threads started since `before` that are still alive after `grace` seconds."""
+def _names(t: threading.Thread) -> tuple[str, ...]:
+    rec = prim.threads.get(t)
+    return (t.name, rec.name) if rec is not None and rec.name != t.name else (t.name,)
+
+
+def find_leaks(before: Collection[threading.Thread], grace: float,
+               ignore: Sequence[IgnoreRule] = ()) -> list[threading.Thread]:
+    """Threads started since `before` that are still alive after `grace` seconds, but
+    those an `ignore` rule accepts (they are left running, and remembered as accepted)."""
     deadline = rt._real_monotonic() + grace
     while True:
-        alive = _candidates(before)
+        alive: list[threading.Thread] = []
+        fine: list[threading.Thread] = []
+        for t in _candidates(before):
+            (fine if accepts(ignore, t, _names(t)) else alive).append(t)
         remaining = deadline - rt._real_monotonic()
         if not alive or remaining <= 0:
+            _accept(fine)
             return alive
         for t in alive:
             prim._orig_join(t, max(0.0, min(remaining, deadline - rt._real_monotonic())))
+
+
+def _accept(threads: list[threading.Thread]) -> None:
+    for t in threads:
+        accepted.add(t)
+        prim.outlives.add(t)  # no later test's leak either
+        rec = prim.threads.get(t)
+        with rt.mutex:
+            if rec is not None and rec not in rt.outliving:
+                # It may yet set, put or release what a later test waits for.
+                rt.outliving.append(rec)
+        if not t.daemon:
+            _register_exit_guard()
+
+
+def suggestions(threads: list[threading.Thread]) -> list[str]:
+    """For each leak, the rule that would accept threads like it (each rule once)."""
+    rules: list[str] = []
+    for t in threads:
+        rule = suggest(t, t.name)
+        if rule not in rules:
+            rules.append(rule)
+    return rules
 
 
 def describe(threads: list[threading.Thread]) -> list[LeakedThread]:
@@ -107,9 +150,19 @@ def _register_exit_guard() -> None:
         pass
 
 
+# How long, at exit, an accepted non-daemon thread may take to end by itself.
+EXIT_GRACE = 1.0
+
+
 def _exit_guard() -> None:
-    """At interpreter exit, before Python joins non-daemon threads: never hang on a leak."""
-    if any(prim._orig_is_alive(t) for t in _unstoppable):
+    """At interpreter exit, before Python joins non-daemon threads: never hang on a leak,
+    nor on an accepted thread that does not end (a pool's workers do: their own exit hook,
+    registered before ours, has already told them to)."""
+    deadline = rt._real_monotonic() + EXIT_GRACE
+    waiting = [t for t in accepted if not t.daemon]
+    for t in waiting:
+        prim._orig_join(t, max(0.0, deadline - rt._real_monotonic()))
+    if any(prim._orig_is_alive(t) for t in [*_unstoppable, *waiting]):
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(_exit_status[0])

@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from .defaults import DEFAULT_SCHEDULES, STRATEGIES
+from .ignore import FORMS as _RULE_FORMS
+from .ignore import IgnoreRule, parse_all
 
 if TYPE_CHECKING:
     from . import contention as _contention
@@ -66,6 +68,9 @@ _HELP = {
                   "for katas and tests marked threadlesson)",
     "leak_grace": "seconds a thread may take to finish after its test before it counts as "
                   "leaked (default 0.5)",
+    "leak_ignore": "threads that may outlive a test, one rule a line: target:GLOB (its "
+                   "target function, module.qualname), name:GLOB (its name) or stack:GLOB "
+                   "(a function module.qualname on its current stack)",
     "deadlock_timeout": "backstop, in seconds, for blocking the plugin cannot see (a busy "
                         "loop, a C call): report every thread and unwind (default 10)",
 }
@@ -79,6 +84,7 @@ class Settings:
     instrument: bool = False
     leak_check: bool = False
     leak_grace: float = 0.5
+    leak_ignore: tuple[IgnoreRule, ...] = ()
     deadlock_timeout: float = 10.0
     solutions: bool = False
     hints: str | None = None
@@ -173,6 +179,15 @@ def _kata_files(config: pytest.Config) -> dict[str, Path]:
     return files
 
 
+def _leak_ignore(config: pytest.Config) -> tuple[IgnoreRule, ...]:
+    lines = config.getini("threadlesson_leak_ignore") or []
+    try:
+        return parse_all(lines)
+    except ValueError as error:
+        where = config.inipath.name if config.inipath else "ini file"
+        raise pytest.UsageError(f"threadlesson: threadlesson_leak_ignore in {where}: {error}")
+
+
 def make_settings(config: pytest.Config) -> Settings:
     seed, source = _seed(config)
     return Settings(
@@ -183,6 +198,7 @@ def make_settings(config: pytest.Config) -> Settings:
         instrument=_setting(config, "instrument", "bool", False),
         leak_check=_setting(config, "leak_check", "bool", False),
         leak_grace=_setting(config, "leak_grace", "seconds", 0.5),
+        leak_ignore=_leak_ignore(config),
         deadlock_timeout=_setting(config, "deadlock_timeout", "seconds", 10.0),
         solutions=bool(config.option.threadlesson_solutions),
         hints=config.option.threadlesson_hints,
@@ -224,13 +240,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     for name in ("schedules", "strategy", "instrument", "leak_check", "leak_grace",
                  "deadlock_timeout"):
         parser.addini(f"threadlesson_{name}", _HELP[name], type="string", default="")
+    parser.addini("threadlesson_leak_ignore", _HELP["leak_ignore"], type="linelist",
+                  default=[])
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "threadlesson: instrument this test's threads: deadlocks, leaked "
                    "threads and exceptions in threads fail it; keywords: "
-                   "dropped_exceptions_ok=True (failing futures nobody asks are meant)")
+                   "dropped_exceptions_ok=True (failing futures nobody asks are meant), "
+                   "leak_ignore=[rules] (threads meant to outlive the test)")
     config.addinivalue_line(
         "markers", "deadlock_timeout(seconds): backstop for blocking the plugin cannot "
                    "see; on expiry report every thread and unwind")
@@ -273,11 +292,13 @@ class MarkOptions:
     """The keywords of `@pytest.mark.threadlesson(...)` for one test."""
 
     dropped_exceptions_ok: bool = False  # futures that fail and nobody asks are meant
+    leak_ignore: tuple[IgnoreRule, ...] = ()  # threads meant to outlive the test
 
 
 # Each keyword the marker takes, as the error for an unknown one shows it.
 _MARK_KEYWORDS = {
     "dropped_exceptions_ok": "dropped_exceptions_ok=True",
+    "leak_ignore": 'leak_ignore=["target:GLOB", "name:GLOB", "stack:GLOB"]',
 }
 
 
@@ -289,6 +310,7 @@ def _mark_options(item: pytest.Item) -> MarkOptions:
     where = f"threadlesson: @pytest.mark.threadlesson on {item.nodeid}"
     forms = ", ".join(_MARK_KEYWORDS.values())
     values: dict[str, Any] = {}
+    rules: list[IgnoreRule] = []  # every level's rules count, the module's and the test's
     # Farthest first (a module's pytestmark), so the test's own marker has the last word.
     for marker in reversed(list(item.iter_markers("threadlesson"))):
         if marker.args:
@@ -301,11 +323,25 @@ def _mark_options(item: pytest.Item) -> MarkOptions:
                 raise _MarkError(f"{where}: unknown keyword {key!r}{mean}\n"
                                  f"  the keywords are: {forms}")
             values[key] = value
+            if key == "leak_ignore":
+                rules.extend(_mark_rules(where, value))
     dropped_ok = values.get("dropped_exceptions_ok", False)
     if not isinstance(dropped_ok, bool):
         raise _MarkError(f"{where}: dropped_exceptions_ok must be True or False, "
                          f"not {dropped_ok!r}")
-    return MarkOptions(dropped_exceptions_ok=dropped_ok)
+    return MarkOptions(dropped_exceptions_ok=dropped_ok, leak_ignore=tuple(rules))
+
+
+def _mark_rules(where: str, value: Any) -> list[IgnoreRule]:
+    texts = [value] if isinstance(value, str) else value
+    if not isinstance(texts, (list, tuple)) or not all(isinstance(t, str) for t in texts):
+        raise _MarkError(f'{where}: leak_ignore must be a list of rules such as '
+                         f'["target:mypkg.pool._worker"], not {value!r}; each rule one of:\n'
+                         f"{_RULE_FORMS}")
+    try:
+        return list(parse_all(texts))
+    except ValueError as error:
+        raise _MarkError(f"{where}: leak_ignore {error}")
 
 
 @dataclass
@@ -543,9 +579,11 @@ def _teardown_findings(item: pytest.Item, state: TestState,
     found.extend(_lost_exceptions(state))
     if state.leak_check and _started_any(state):
         settings = item.config.stash[settings_key]
-        leaked = leaks.find_leaks(state.before, settings.leak_grace)
+        rules = (*settings.leak_ignore, *state.options.leak_ignore)
+        leaked = leaks.find_leaks(state.before, settings.leak_grace, rules)
         if leaked:
-            found.append(("leak", _report.render_leaks(leaks.describe(leaked))))
+            accept = leaks.suggestions(leaked) if state.kata is None else []
+            found.append(("leak", _report.render_leaks(leaks.describe(leaked), accept)))
             leaks.stop(leaked)
     return found
 
@@ -843,7 +881,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     # After Ctrl-C in the middle of a deadlock, or any thread a test left behind: stop
     # what we can, and never let a thread of ours keep the interpreter from exiting.
     left = [t for t, rec in prim.threads.alive()
-            if not rec.finished and prim._orig_is_alive(t)]
+            if not rec.finished and prim._orig_is_alive(t) and t not in leaks.accepted]
     if left:
         leaks.stop(left, wait=0.5)
 

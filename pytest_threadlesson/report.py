@@ -211,7 +211,9 @@ def describe_leak(thread: Any, name: str, started_at: Site | None,
                         waiting)
 
 
-def render_leaks(leaks: Sequence[LeakedThread]) -> str:
+def render_leaks(leaks: Sequence[LeakedThread], accept: Sequence[str] = ()) -> str:
+    """`accept`: the ignore rules that would accept these threads, shown last, pasteable
+    (none for katas: there the lesson is to end the thread)."""
     count = len(leaks)
     lines = [f"threadlesson: leak: {count} thread{'s' if count != 1 else ''} "
              "outlived the test"]
@@ -231,6 +233,19 @@ def render_leaks(leaks: Sequence[LeakedThread]) -> str:
     if any(leak.daemon for leak in leaks):
         lines.append("  (daemon=True does not stop a thread: it only stops Python "
                      "from waiting for it)")
+    if accept:
+        rules = ", ".join(f'"{rule}"' for rule in accept)
+        these = "this one" if count == 1 else "these"
+        lines.append(f"  to accept threads like {these}: "
+                     f"@pytest.mark.threadlesson(leak_ignore=[{rules}])")
+        if len(accept) == 1:
+            lines.append(f"  (or for every test, in the ini file: "
+                         f"threadlesson_leak_ignore = {accept[0]})")
+        else:
+            lines.append("  (or for every test, in the ini file, one rule a line:")
+            lines.append("      threadlesson_leak_ignore =")
+            lines.extend(f"          {rule}" for rule in accept)
+            lines.append("  )")
     return "\n".join(lines)
 
 

@@ -486,3 +486,227 @@ def test_a_bad_value_of_the_marker_is_a_usage_error_for_that_test(
     result = _run(pytester)
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines([f"*threadlesson: @pytest.mark.threadlesson on *{expected}*"])
+
+
+# ---------------------------------------------------------------------------------------
+# 3. Threads meant to outlive a test: ignore rules, as goleak's IgnoreTopFunction
+
+# A pool made at import: its workers start in the first test that submits to it, and are
+# meant to serve every test after it.
+_POOL = """
+    from concurrent.futures import ThreadPoolExecutor
+
+    import pytest
+
+    POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="shared-pool")
+
+
+    def double(n):
+        return 2 * n
+"""
+
+_POOL_TESTS = """
+
+    def test_first_submit_starts_the_worker():
+        assert POOL.submit(double, 2).result() == 4
+
+
+    def test_the_worker_still_serves_the_next_test():
+        assert POOL.submit(double, 3).result() == 6
+"""
+
+
+def test_a_module_level_pool_started_lazily_is_a_leak_by_default(
+        pytester: pytest.Pytester) -> None:
+    # (Only the first test: the plugin stops the leaked worker, so a test after it would
+    # wait for a pool with no worker left.)
+    pytester.makepyfile(test_pool=_POOL + """
+    pytestmark = pytest.mark.threadlesson
+    """ + _POOL_TESTS.split("\n\n\n    def test_the_worker_still")[0])
+    result = _run(pytester, "-v")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines([
+        "*::test_first_submit_starts_the_worker ERROR*",
+        "threadlesson: leak: 1 thread outlived the test",
+        "  'shared-pool_0' (non-daemon, target _worker) started at test_pool.py:* "
+        "in test_first_submit_starts_the_worker",
+        "  to accept threads like this one: "
+        '@pytest.mark.threadlesson(leak_ignore=["target:concurrent.futures.thread._worker"])',
+        "  (or for every test, in the ini file: "
+        "threadlesson_leak_ignore = target:concurrent.futures.thread._worker)",
+    ])
+
+
+def test_a_leak_ignore_rule_on_the_marker_accepts_the_pool_and_leaves_it_running(
+        pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_pool=_POOL + """
+    pytestmark = pytest.mark.threadlesson(
+        leak_ignore=["target:concurrent.futures.thread._worker"])
+    """ + _POOL_TESTS)
+    result = _run(pytester, "-v")
+    # The second test gets its answer from the same worker: the plugin did not stop it.
+    result.assert_outcomes(passed=2)
+    result.stdout.no_fnmatch_line("*threadlesson: leak*")
+
+
+def test_the_rule_a_leak_report_suggests_accepts_the_thread_when_pasted(
+        pytester: pytest.Pytester) -> None:
+    source = """
+        import threading
+
+        import pytest
+
+        stop = threading.Event()
+
+
+        def keep_the_cache_warm():
+            stop.wait()
+
+
+        @MARK
+        def test_starts_the_warmer():
+            threading.Thread(target=keep_the_cache_warm, name="warmer", daemon=True).start()
+    """
+    pytester.makepyfile(test_warm=source.replace("@MARK", "@pytest.mark.threadlesson"))
+    result = _run(pytester)
+    result.assert_outcomes(passed=1, errors=1)
+    marker = [line.split("to accept threads like this one: ", 1)[1]
+              for line in result.outlines if "to accept threads like this one: " in line]
+    assert marker == ['@pytest.mark.threadlesson(leak_ignore=["target:test_warm.'
+                      'keep_the_cache_warm"])'], result.outlines
+    pytester.makepyfile(test_warm=source.replace("@MARK", marker[0]))
+    result = _run(pytester)
+    result.assert_outcomes(passed=1)
+
+
+def test_a_leak_ignore_name_rule_in_the_ini_file_accepts_the_pool(
+        pytester: pytest.Pytester) -> None:
+    pytester.makeini("""
+        [pytest]
+        threadlesson_leak_ignore =
+            name:shared-pool_*
+            name:nothing-else
+    """)
+    pytester.makepyfile(test_pool=_POOL + """
+    pytestmark = pytest.mark.threadlesson
+    """ + _POOL_TESTS)
+    result = _run(pytester, "-v")
+    result.assert_outcomes(passed=2)
+    result.stdout.no_fnmatch_line("*threadlesson: leak*")
+
+
+def test_a_stack_rule_accepts_a_thread_by_a_function_on_its_current_stack(
+        pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_stack="""
+        import threading
+
+        import pytest
+
+        stop = threading.Event()
+
+
+        def serve_forever():
+            stop.wait()
+
+
+        def run(main):
+            main()
+
+
+        @pytest.mark.threadlesson(leak_ignore=["stack:test_stack.serve_*"])
+        def test_serves():
+            threading.Thread(target=run, args=(serve_forever,), daemon=True).start()
+
+
+        @pytest.mark.threadlesson(leak_ignore=["stack:test_stack.serve_*"])
+        def test_another_thread_is_still_a_leak():
+            never = threading.Event()
+            threading.Thread(target=run, args=(never.wait,), name="other",
+                             daemon=True).start()
+    """)
+    result = _run(pytester, "-v")
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines([
+        "*::test_serves PASSED*",
+        "*::test_another_thread_is_still_a_leak ERROR*",
+    ])
+    result.stdout.fnmatch_lines([
+        "threadlesson: leak: 1 thread outlived the test",
+        "  'other' (daemon, target run) started at test_stack.py:*",
+    ])
+
+
+def test_a_rule_that_matches_nothing_leaves_the_default_strict(
+        pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_strict="""
+        import threading
+
+        import pytest
+
+
+        @pytest.mark.threadlesson(leak_ignore=["target:elsewhere.*", "name:warmer"])
+        def test_starts_a_stray_thread():
+            never = threading.Event()
+            threading.Thread(target=never.wait, name="stray", daemon=True).start()
+    """)
+    result = _run(pytester)
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["  'stray' (daemon, target Event.wait) started at *"])
+
+
+def test_a_rule_without_a_known_prefix_on_the_marker_is_an_error_for_that_test(
+        pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_bad_rule="""
+        import pytest
+
+
+        @pytest.mark.threadlesson(leak_ignore=["mypkg.pool._worker"])
+        def test_bad_rule():
+            pass
+
+
+        def test_runs_anyway():
+            pass
+    """)
+    result = _run(pytester)
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines([
+        "threadlesson: @pytest.mark.threadlesson on test_bad_rule.py::test_bad_rule: "
+        "leak_ignore rule 'mypkg.pool._worker' is not one of:",
+        "  target:GLOB  *",
+        "  name:GLOB  *",
+        "  stack:GLOB  *",
+    ])
+
+
+def test_leak_ignore_must_be_a_list_of_rules(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_not_a_list="""
+        import pytest
+
+
+        @pytest.mark.threadlesson(leak_ignore=[42])
+        def test_bad_rules():
+            pass
+    """)
+    result = _run(pytester)
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*leak_ignore must be a list of rules such as*"])
+
+
+def test_a_rule_without_a_known_prefix_in_the_ini_file_stops_the_run_saying_where(
+        pytester: pytest.Pytester) -> None:
+    pytester.makeini("""
+        [pytest]
+        threadlesson_leak_ignore = shared-pool_*
+    """)
+    pytester.makepyfile(test_any="""
+        def test_any():
+            pass
+    """)
+    result = _run(pytester)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([
+        "*threadlesson: threadlesson_leak_ignore in tox.ini: rule 'shared-pool_*' is not "
+        "one of:*",
+        "*target:GLOB*",
+    ])
