@@ -797,8 +797,8 @@ def _replay_command(item: Any, seed: int) -> str:
 def no_leaked_threads() -> Iterator[None]:
     """Fail the test if a thread it started is still alive at its end (daemon or not).
 
-    The check itself runs in the plugin's hooks, after the test body and its grace
-    period; this fixture only asks for it.
+    The check itself runs in the plugin's hooks, once the test's function-scoped fixtures
+    are torn down and the grace period is over; this fixture only asks for it.
     """
     yield
 

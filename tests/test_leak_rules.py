@@ -311,7 +311,13 @@ def test_a_teardown_that_waits_forever_on_a_thread_is_ended_by_the_backstop(
     result = _run(pytester, "-v")
     result.assert_outcomes(passed=2, errors=1)
     result.stdout.fnmatch_lines(["*test_runs_after PASSED*"])
-    result.stdout.fnmatch_lines(["*spinner*"])
+    result.stdout.fnmatch_lines([
+        "*ERROR at teardown of test_uses_the_spinner*",
+        "threadlesson: no progress before the deadlock timeout: every thread, where it is now",
+        "             waits  thread 'spinner' to finish   (test_stuck_teardown.py:*)",
+        "  spinner    holds nothing",
+        "             now at test_stuck_teardown.py:* in spin: while not flag:",
+    ])
 
 
 # ---------------------------------------------------------------------------------------
