@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from . import primitives as prim
     from . import report as _report
     from . import runtime as rt
+    from . import sampling as _sampling
     from . import waits as _waits
 else:
     class _Lazy:
@@ -52,6 +53,7 @@ else:
     kt, leaks = _Lazy("katas", "kt"), _Lazy("leaks", "leaks")
     prim, _report = _Lazy("primitives", "prim"), _Lazy("report", "_report")
     rt, _waits = _Lazy("runtime", "rt"), _Lazy("waits", "_waits")
+    _sampling = _Lazy("sampling", "_sampling")
 
 # ---------------------------------------------------------------------------------------
 # Settings: one frozen object, precedence marker > command line > ini > default.
@@ -679,7 +681,13 @@ def _short_repr(item: pytest.Item, excinfo: pytest.ExceptionInfo[BaseException],
 
 
 class _Watchdog:
-    """Waits on a raw lock (never sleeps) in a raw thread; on expiry, unwinds the test."""
+    """The deadlock-timeout backstop: a raw thread that waits on a raw lock (it never
+    sleeps) and, when no thread of the test has made progress for `seconds`, unwinds it.
+
+    Progress is an explore schedule finished, or any thread of the test seen moving
+    through its code (sampling.py): a long test whose threads work is never stopped,
+    however long it runs; a busy loop or a call that never returns is.
+    """
 
     def __init__(self, scope: rt.Scope, seconds: float) -> None:
         self.scope = scope
@@ -692,20 +700,44 @@ class _Watchdog:
     def cancel(self) -> None:
         self._cancel.release()
 
+    def _observe(self) -> tuple[list[int], int]:
+        """The test's live threads, and a count that grows with every schedule explore
+        finishes and every blocking wait of theirs that ends (a sleep, a timed wait)."""
+        with rt.mutex:
+            live = self.scope.live()
+            return ([t.ident for t in live if t.ident is not None],
+                    self.scope.progress + sum(t.wakeups for t in live))
+
     def _watch(self) -> None:
-        scope = self.scope
+        tick = max(0.005, min(self.seconds / 10, 0.05))
+        sampler = _sampling.ProgressSampler()
+        idents, seen = self._observe()
+        sampler.sample(idents)
+        quiet_since = rt._real_monotonic()
         while True:
-            seen = scope.progress
-            if self._cancel.acquire(True, self.seconds):
+            if self._cancel.acquire(True, tick):
                 return
-            if scope.progress == seen:
-                break  # no schedule finished in all that time: a real hang
+            idents, count = self._observe()
+            moved = sampler.sample(idents) or count != seen
+            seen = count
+            now = rt._real_monotonic()
+            if moved:
+                quiet_since = now
+            elif now - quiet_since >= self.seconds:
+                break
+        scope = self.scope
         with rt.mutex:
             if scope.closed:
                 return
             live = scope.live()
             report = _threads_now(live, "timeout", {})
             report.stacks["__header__"] = [f"{self.seconds:g}"]
+            for t in live:
+                if t.waiting_on is None and t.ident is not None and sampler.in_call(t.ident):
+                    report.stacks[t.name].append(
+                        "inside a call the plugin cannot see into (C code, a lock not "
+                        "made by threading, I/O): it could not tell whether it is "
+                        "blocked or slow")
             rt.DeadlockTimeout.reports.append(report)
             if scope.deadlock is None:
                 scope.deadlock = report

@@ -633,16 +633,38 @@ class _Outcome:
 
 
 def _set_exception(self: concurrent.futures.Future[Any], exception: BaseException | None) -> None:
-    _orig_set_exception(self, exception)
     rec = rt._local.rec
-    if rec is None or exception is None or isinstance(
+    owner = None if rec is None else rec.run if rec.run is not None else rec.scope
+    if owner is None or exception is None or isinstance(
             exception, (rt.DeadlockError, rt.ThreadlessonStop)):
+        _orig_set_exception(self, exception)
         return
-    owner = rec.run if rec.run is not None else rec.scope
-    if owner is not None:
-        outcome = _Outcome(rec.name, exception)
-        self._threadlesson_outcome = outcome  # type: ignore[attr-defined]
-        owner.futures.append(outcome)
+    # The outcome is in place before the original wakes a thread waiting in result(): that
+    # thread marks it retrieved on its way out, whichever thread runs first.
+    before = getattr(self, "_threadlesson_outcome", None)
+    outcome = _Outcome(rec.name, exception)  # type: ignore[union-attr]
+    self._threadlesson_outcome = outcome  # type: ignore[attr-defined]
+    try:
+        _orig_set_exception(self, exception)
+    except BaseException:
+        self._threadlesson_outcome = before  # type: ignore[attr-defined]  # already done
+        raise
+    owner.futures.append(outcome)
+
+
+def _result(self: concurrent.futures.Future[Any], timeout: float | None = None) -> Any:
+    try:
+        return _orig_result(self, timeout)
+    finally:
+        _retrieved(self)  # after the wait: the exception may have been set during it
+
+
+def _exception(self: concurrent.futures.Future[Any],
+               timeout: float | None = None) -> BaseException | None:
+    try:
+        return _orig_exception(self, timeout)
+    finally:
+        _retrieved(self)
 
 
 def _retrieved(future: concurrent.futures.Future[Any]) -> None:
@@ -651,15 +673,6 @@ def _retrieved(future: concurrent.futures.Future[Any]) -> None:
         outcome.retrieved = True
 
 
-def _result(self: concurrent.futures.Future[Any], timeout: float | None = None) -> Any:
-    _retrieved(self)
-    return _orig_result(self, timeout)
-
-
-def _exception(self: concurrent.futures.Future[Any],
-               timeout: float | None = None) -> BaseException | None:
-    _retrieved(self)
-    return _orig_exception(self, timeout)
 
 
 def unretrieved(owner: Any) -> list[tuple[str, BaseException]]:

@@ -141,6 +141,7 @@ class ThreadRec:
         self.gates: list[Any] = []  # semaphores whose permit this thread holds
         self.finished = False
         self.entered = False
+        self.wakeups = 0  # blocking waits that ended: a sign of progress for the backstop
         self.scope: Scope | None = None
         self.run: ControlledRun | None = None
         self.start_site: Site | None = None
@@ -333,6 +334,7 @@ def wait_until(
         rec.waiting_on = None
         rec.wait_site = None
         rec.timed = False
+        rec.wakeups += 1
 
 
 def _raise_pending(rec: ThreadRec) -> None:

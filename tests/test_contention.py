@@ -498,6 +498,28 @@ def test_the_systematic_strategy_verifies_the_locked_reader() -> None:
     assert result.summary.startswith("verified: all "), result.summary
 
 
+def retrieved_failure() -> None:
+    """A job fails and its caller asks for the failure, waiting for it in result()."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def parse() -> int:
+        raise ValueError("not a number: 'x'")
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        future = pool.submit(parse)
+        with pytest.raises(ValueError, match="not a number"):
+            future.result()
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_a_failure_retrieved_while_it_is_being_set_is_retrieved(seed: int) -> None:
+    # The caller waiting in result() may return before the worker's set_exception does:
+    # it must still count as retrieved, in every interleaving (before the fix, one where the
+    # caller ran first reported "a Future's exception was never retrieved").
+    result = explore(retrieved_failure, seed=seed, test_id="retrieved")
+    assert result.schedules == DEFAULT_SCHEDULES
+
+
 def test_an_unknown_strategy_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown strategy 'chaos'"):
         explore(lost_update(LockedCounter), seed=1, strategy="chaos")

@@ -510,6 +510,83 @@ def test_runs_next():
     assert result.duration < INSTANT
 
 
+BUSY_ON_REAL_LOCKS = HEADER + """
+import _thread
+import time
+
+REAL = _thread.allocate_lock()  # a lock threading did not make: the plugin cannot see it
+
+
+@pytest.mark.deadlock_timeout(0.3)
+def test_works_for_much_longer_than_the_timeout():
+    counter = [0]
+
+    def work():
+        for _ in range(600):
+            with REAL:
+                counter[0] += 1
+            time.sleep(0.0025)  # the workload: small steps, as real polling code does
+
+    workers = [threading.Thread(target=work) for _ in range(4)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    assert counter[0] == 2400
+"""
+
+
+def test_a_long_busy_test_on_real_locks_is_not_stopped_by_the_backstop(
+        pytester: pytest.Pytester) -> None:
+    # Its threads take a lock the plugin cannot see and sleep in small steps, for several
+    # times the deadlock timeout: they move all the time, so the backstop must not fire.
+    pytester.makepyfile(test_busy=BUSY_ON_REAL_LOCKS)
+    result = run(pytester)
+
+    out = result.stdout.str()
+    assert "no progress before the deadlock timeout" not in out, out
+    result.assert_outcomes(passed=1)
+
+
+def test_a_thread_stuck_in_a_call_we_cannot_see_is_stopped_and_the_report_says_so(
+        pytester: pytest.Pytester) -> None:
+    path = pytester.makepyfile(test_stuck_in_c=HEADER + """
+import _thread
+
+REAL = _thread.allocate_lock()
+
+
+@pytest.mark.deadlock_timeout(0.5)
+def test_waits_on_a_real_lock_forever():
+    REAL.acquire()
+
+    def take():
+        REAL.acquire()  # stuck here
+
+    # A daemon: an async exception cannot reach a thread blocked in C, so it stays.
+    stuck = threading.Thread(target=take, name="taker", daemon=True)
+    stuck.start()
+    stuck.join()
+
+
+def test_runs_next():
+    assert True
+""")
+    result = run(pytester)
+
+    result.assert_outcomes(failed=1, passed=1)
+    out = result.stdout.str()
+    assert "threadlesson: no progress before the deadlock timeout" in out
+    assert re.search(rf"^\s+taker\s+holds nothing\n\s+now at "
+                     rf"{re.escape(site(path, '# stuck here'))} in "
+                     r"test_waits_on_a_real_lock_forever\.<locals>\.take: ", out,
+                     re.MULTILINE), out
+    assert re.search(r"^\s+inside a call the plugin cannot see into \(C code, a lock not "
+                     r"made by threading, I/O\): it could not tell whether it is blocked "
+                     r"or slow$", out, re.MULTILINE), out
+    assert result.duration < INSTANT
+
+
 # ---------------------------------------------------------------------------------------
 # With pytest-timeout as the outermost guard
 
