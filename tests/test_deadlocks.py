@@ -574,7 +574,8 @@ def test_runs_next():
 """)
     result = run(pytester)
 
-    result.assert_outcomes(failed=1, passed=1)
+    # The taker outlives the test, blocked where nothing can reach it: a leak, at teardown.
+    result.assert_outcomes(failed=1, passed=1, errors=1)
     out = result.stdout.str()
     assert "threadlesson: no progress before the deadlock timeout" in out
     assert re.search(rf"^\s+taker\s+holds nothing\n\s+now at "
