@@ -534,7 +534,11 @@ def _short_repr(item: pytest.Item, excinfo: pytest.ExceptionInfo[BaseException],
 
 
 class _Watchdog:
-    """Waits on a raw lock (never sleeps) in a raw thread; on expiry, unwinds the test."""
+    """Waits on a raw lock (never sleeps) in a raw thread; on expiry, unwinds the test.
+
+    The test body starts only once the thread runs: code that counts threads with
+    `_thread._count()` (CPython's lock_tests does) must not see ours appear in the middle.
+    """
 
     def __init__(self, scope: rt.Scope, seconds: float) -> None:
         self.scope = scope
@@ -542,12 +546,16 @@ class _Watchdog:
         self._cancel = _thread.allocate_lock()
         self._cancel.acquire()
         if seconds > 0:
-            _thread.start_new_thread(self._watch, ())
+            running = _thread.allocate_lock()
+            running.acquire()
+            _thread.start_new_thread(self._watch, (running,))
+            running.acquire()
 
     def cancel(self) -> None:
         self._cancel.release()
 
-    def _watch(self) -> None:
+    def _watch(self, running: Any) -> None:
+        running.release()
         scope = self.scope
         while True:
             seen = scope.progress

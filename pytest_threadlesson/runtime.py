@@ -184,17 +184,54 @@ class ThreadRec:
 
 class _Local(threading.local):
     rec: ThreadRec | None = None
+    forget: _Forget | None = None
 
 
 _local = _Local()
 
+# The records of the running threads that `threading` does not know (started with
+# `_thread.start_new_thread`, as CPython's lock_tests does, or by a C library), by ident.
+# They may hold a lock or set an event that a test's thread waits for, so the all-blocked
+# check must see them. Each entry leaves when its thread ends (`_Forget`).
+foreign_threads: dict[int, ThreadRec] = {}
+_foreign_count = [0]
+
+
+class _Forget:
+    """Kept in a foreign thread's thread-local storage, which CPython clears when the
+    thread ends: then the thread's entry in `foreign_threads` goes too."""
+
+    __slots__ = ("ident", "rec")
+
+    def __init__(self, ident: int, rec: ThreadRec) -> None:
+        self.ident = ident
+        self.rec = rec
+
+    def __del__(self) -> None:
+        self.rec.finished = True
+        if foreign_threads.get(self.ident) is self.rec:
+            foreign_threads.pop(self.ident, None)
+
 
 def current() -> ThreadRec:
-    """The record of the calling thread, made on first use for threads we did not start."""
+    """The record of the calling thread, made on first use for threads we did not start.
+
+    It never calls into `threading` (only reads its table of threads): for a thread that
+    `threading` does not know, `threading.current_thread()` makes a `_DummyThread`, whose
+    `Event` is ours while the patch is installed, whose lock would ask here again.
+    """
     rec = _local.rec
     if rec is None:
-        rec = ThreadRec(threading.current_thread().name)
-        rec.ident = _get_ident()
+        ident = _get_ident()
+        thread = threading._active.get(ident)  # type: ignore[attr-defined]
+        if thread is not None:
+            rec = ThreadRec(thread.name)
+        else:
+            _foreign_count[0] += 1
+            rec = ThreadRec(f"_thread-{_foreign_count[0]}")
+            foreign_threads[ident] = rec
+            _local.forget = _Forget(ident, rec)
+        rec.ident = ident
         rec.entered = True
         _local.rec = rec
     return rec
@@ -362,6 +399,8 @@ def _check_all_blocked(scope: Scope, waiting: ThreadRec | None) -> None:
     outliving[:] = [t for t in outliving if not t.finished]
     if any(not t.parked_untimed for t in outliving):
         return  # a fixture's thread that is still running may yet set, put or release
+    if any(not t.parked_untimed for t in list(foreign_threads.values())):
+        return  # so may a running thread that `threading` does not know
     if all(t is waiting or t.parked_untimed for t in live):
         if waiting is None and not any(t.parked_untimed for t in live):
             return
