@@ -628,6 +628,26 @@ def test_waiting_for_a_lock_a_running_foreign_thread_holds_is_not_a_deadlock(
     assert scope.deadlock is None
 
 
+def test_waiting_for_a_foreign_thread_that_has_not_touched_a_primitive_is_not_a_deadlock(
+        scope: rt.Scope) -> None:
+    # CPython 3.10's lock_tests starts its threads with `_thread.start_new_thread` and
+    # at once waits at a barrier with them: the engine has no record of them yet.
+    event = prim.Event()
+    running, idle = _thread.allocate_lock(), _thread.allocate_lock()
+    running.acquire()
+    idle.acquire()
+
+    def foreign() -> None:
+        running.release()
+        idle.acquire(True, 0.2)  # a while in C, unknown to the engine; then it sets
+        event.set()
+
+    _thread.start_new_thread(foreign, ())
+    assert running.acquire(True, 10)
+    assert event.wait() is True
+    assert scope.deadlock is None
+
+
 # ---------------------------------------------------------------------------------------
 # The patch
 
