@@ -681,12 +681,17 @@ def _short_repr(item: pytest.Item, excinfo: pytest.ExceptionInfo[BaseException],
 
 
 class _Watchdog:
-    """The deadlock-timeout backstop: a raw thread that waits on a raw lock (it never
-    sleeps) and, when no thread of the test has made progress for `seconds`, unwinds it.
+    """The deadlock-timeout backstop: waits on a raw lock (it never sleeps) and, when no
+    thread of the test has made progress for `seconds`, unwinds the test.
 
     Progress is an explore schedule finished, or any thread of the test seen moving
     through its code (sampling.py): a long test whose threads work is never stopped,
     however long it runs; a busy loop or a call that never returns is.
+
+    One thread serves every test of the process (`_WatchdogThread`), started once and
+    running before the first test body: code that counts threads with `_thread._count()`
+    (CPython's lock_tests does, 3.10's even wants the count at a test's end to equal the
+    count at its start) must not see ours come and go.
     """
 
     def __init__(self, scope: rt.Scope, seconds: float) -> None:
@@ -695,7 +700,7 @@ class _Watchdog:
         self._cancel = _thread.allocate_lock()
         self._cancel.acquire()
         if seconds > 0:
-            _thread.start_new_thread(self._watch, ())
+            _watchdog_thread.post(self)
 
     def cancel(self) -> None:
         self._cancel.release()
@@ -708,7 +713,7 @@ class _Watchdog:
             return ([t.ident for t in live if t.ident is not None],
                     self.scope.progress + sum(t.wakeups for t in live))
 
-    def _watch(self) -> None:
+    def watch(self) -> None:
         tick = max(0.005, min(self.seconds / 10, 0.05))
         sampler = _sampling.ProgressSampler()
         idents, seen = self._observe()
@@ -750,6 +755,54 @@ class _Watchdog:
                     running.append(t.ident)
         for ident in running:
             leaks._async_raise(ident, rt.DeadlockTimeout)
+
+
+class _WatchdogThread:
+    """The one raw thread that runs the watchdogs of this process's tests, one at a time."""
+
+    def __init__(self) -> None:
+        self._guard = _thread.allocate_lock()
+        self._wake = _thread.allocate_lock()
+        self._wake.acquire()
+        self._jobs: list[_Watchdog] = []
+        self._pid: int | None = None  # the process it runs in: a fork child has none
+        self.ident: int | None = None
+
+    def post(self, job: _Watchdog) -> None:
+        with self._guard:
+            if self._pid != os.getpid():
+                self._pid = os.getpid()
+                self._guard_start()
+            self._jobs.append(job)
+            if self._wake.locked():
+                self._wake.release()
+
+    def _guard_start(self) -> None:
+        running = _thread.allocate_lock()
+        running.acquire()
+        self._wake = _thread.allocate_lock()
+        self._wake.acquire()
+        self._jobs = []
+        _thread.start_new_thread(self._serve, (running, self._wake))
+        running.acquire()  # counted by `_thread._count()` from now on
+
+    def _serve(self, running: Any, wake: Any) -> None:
+        self.ident = _thread.get_ident()
+        rt.service_threads.add(self.ident)
+        running.release()
+        while True:
+            wake.acquire()
+            while True:
+                with self._guard:
+                    if wake is not self._wake:
+                        return  # a fork child started its own
+                    if not self._jobs:
+                        break
+                    job = self._jobs.pop(0)
+                job.watch()
+
+
+_watchdog_thread = _WatchdogThread()
 
 
 def _threads_now(live: list[rt.ThreadRec], kind: str,

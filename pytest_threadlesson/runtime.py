@@ -185,17 +185,59 @@ class ThreadRec:
 
 class _Local(threading.local):
     rec: ThreadRec | None = None
+    forget: _Forget | None = None
 
 
 _local = _Local()
+_DummyThread = threading._DummyThread
+
+# The records of the running threads that `threading` does not know (started with
+# `_thread.start_new_thread`, as CPython's lock_tests does, or by a C library), by ident.
+# They may hold a lock or set an event that a test's thread waits for, so the all-blocked
+# check must see them. Each entry leaves when its thread ends (`_Forget`).
+foreign_threads: dict[int, ThreadRec] = {}
+_foreign_count = [0]
+# Idents of the plugin's own raw threads (the watchdog): never a test's.
+service_threads: set[int] = set()
+
+
+class _Forget:
+    """Kept in a foreign thread's thread-local storage, which CPython clears when the
+    thread ends: then the thread's entry in `foreign_threads` goes too."""
+
+    __slots__ = ("ident", "rec")
+
+    def __init__(self, ident: int, rec: ThreadRec) -> None:
+        self.ident = ident
+        self.rec = rec
+
+    def __del__(self) -> None:
+        self.rec.finished = True
+        if foreign_threads.get(self.ident) is self.rec:
+            foreign_threads.pop(self.ident, None)
 
 
 def current() -> ThreadRec:
-    """The record of the calling thread, made on first use for threads we did not start."""
+    """The record of the calling thread, made on first use for threads we did not start.
+
+    It never calls into `threading` (only reads its table of threads): for a thread that
+    `threading` does not know, `threading.current_thread()` makes a `_DummyThread`, whose
+    `Event` is ours while the patch is installed, whose lock would ask here again.
+    """
     rec = _local.rec
     if rec is None:
-        rec = ThreadRec(threading.current_thread().name)
-        rec.ident = _get_ident()
+        ident = _get_ident()
+        thread = threading._active.get(ident)  # type: ignore[attr-defined]
+        # A _DummyThread is threading's name for a thread it did not start; before 3.13
+        # it stays in the table after its thread ends, and a new thread may reuse the ident.
+        if thread is not None and not isinstance(thread, _DummyThread):
+            rec = ThreadRec(thread.name)
+        else:
+            _foreign_count[0] += 1
+            rec = ThreadRec(f"_thread-{_foreign_count[0]}")
+            foreign_threads[ident] = rec
+            _local.forget = _Forget(ident, rec)
+        rec.ident = ident
         rec.entered = True
         _local.rec = rec
     return rec
@@ -235,6 +277,9 @@ class Scope:
         self.progress = 0  # bumped by explore at every schedule: the backstop re-arms
         self.futures: list[Any] = []
         self._names = 0
+        # Every Python thread running as the test begins, by its outermost frame (an ident
+        # is soon reused): those that appear later, behind threading's back, are the test's.
+        self.baseline = _outermost_frames()
 
     def stable_name(self, thread: threading.Thread) -> str:
         self._names += 1
@@ -367,9 +412,47 @@ def _check_all_blocked(scope: Scope, waiting: ThreadRec | None) -> None:
     if all(t is waiting or t.parked_untimed for t in live):
         if waiting is None and not any(t.parked_untimed for t in live):
             return
+        if _others_may_act(scope):
+            return
         error = scope.declare(DeadlockReport.all_blocked([t.state() for t in live]))
         if waiting is not None:
             raise error
+
+
+def _others_may_act(scope: Scope) -> bool:
+    """Whether a thread that threading does not know, started during the test, may still
+    set, put or release: one started with `_thread.start_new_thread` (as CPython's
+    lock_tests starts its threads) that runs, or that has not touched a primitive yet
+    (the engine has no record of it). Threads there before the test are not the test's
+    (pytest-xdist's own threads, for one)."""
+    frames = _outermost_frames()
+
+    def older(ident: int) -> bool:
+        frame = frames.get(ident)
+        return frame is not None and scope.baseline.get(ident) is frame
+
+    for ident, rec in list(foreign_threads.items()):
+        if not rec.parked_untimed and not older(ident):
+            return True
+    known = set(service_threads)
+    known.update(foreign_threads)
+    known.update(ident for ident, thread in list(threading._active.items())  # type: ignore[attr-defined]
+                 if not isinstance(thread, _DummyThread))
+    known.update(t.ident for t in scope.threads if t.ident is not None)
+    known.update(t.ident for t in outliving if t.ident is not None)
+    # Every thread state, with frames or none yet (`_thread.start_new_thread` returned, the
+    # new thread not yet begun: `sys._current_frames` skips it, this does not, where the
+    # interpreter lists such a state at all: 3.10, 3.12 and later do).
+    return any(ident not in known and not older(ident) for ident in sys._current_exceptions())
+
+
+def _outermost_frames() -> dict[int, types.FrameType]:
+    found = {}
+    for ident, frame in sys._current_frames().items():
+        while frame.f_back is not None:
+            frame = frame.f_back
+        found[ident] = frame
+    return found
 
 
 def thread_finished(rec: ThreadRec) -> None:

@@ -51,7 +51,7 @@ def position_of(frame: types.FrameType) -> Position:
     lasti = frame.f_lasti
     raw = code.co_code
     in_call = 0 <= lasti < len(raw) and raw[lasti] in _CALL_OPS
-    callers = []
+    callers: list[tuple[types.CodeType, int]] = []
     caller = frame.f_back
     while caller is not None and len(callers) < MAX_DEPTH:
         callers.append((caller.f_code, caller.f_lasti))

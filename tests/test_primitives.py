@@ -569,6 +569,85 @@ def test_an_rlock_taken_again_by_its_owner_in_a_test_is_not_a_deadlock(
     assert rt.current().held == []
 
 
+class _Signal:
+    """Releases a raw lock when it is collected: kept in a thread's thread-local storage,
+    it tells that CPython cleared that storage, which it does when the thread ends."""
+
+    def __init__(self, gone: Any) -> None:
+        self.gone = gone
+
+    def __del__(self) -> None:
+        self.gone.release()
+
+
+def test_a_thread_threading_does_not_know_has_a_record_while_it_runs() -> None:
+    # `_thread.start_new_thread`, as CPython's lock_tests starts its threads: asking
+    # `threading.current_thread()` there would make a `_DummyThread`, whose Event is ours
+    # under the patch, whose lock would ask for the thread's record again, without end.
+    seen: list[Any] = []
+    gone = _thread.allocate_lock()
+    gone.acquire()
+
+    def foreign() -> None:
+        with prim.Lock():
+            rec = rt.current()
+            seen.append((rec.name, rt.foreign_threads.get(_thread.get_ident()) is rec,
+                         _thread.get_ident()))
+        prim.Event().set()
+        threading.current_thread()  # makes a _DummyThread, on our primitives
+        rt._local.signal = _Signal(gone)
+
+    prim.patch.install()
+    try:
+        _thread.start_new_thread(foreign, ())
+        assert gone.acquire(True, 10), "the foreign thread did not end"
+    finally:
+        prim.patch.restore()
+    name, registered, ident = seen[0]
+    assert name.startswith("_thread-")
+    assert registered
+    assert ident not in rt.foreign_threads
+
+
+def test_waiting_for_a_lock_a_running_foreign_thread_holds_is_not_a_deadlock(
+        scope: rt.Scope) -> None:
+    lock = prim.Lock()
+    taken = _thread.allocate_lock()
+    taken.acquire()
+
+    def foreign() -> None:
+        lock.acquire()
+        taken.release()
+        prim.Event().wait(0.2)  # running, for all the engine knows: it may release
+        lock.release()
+
+    _thread.start_new_thread(foreign, ())
+    assert taken.acquire(True, 10)
+    assert lock.acquire() is True  # untimed: the only thread of the test, waiting
+    lock.release()
+    assert scope.deadlock is None
+
+
+def test_waiting_for_a_foreign_thread_that_has_not_touched_a_primitive_is_not_a_deadlock(
+        scope: rt.Scope) -> None:
+    # CPython 3.10's lock_tests starts its threads with `_thread.start_new_thread` and
+    # at once waits at a barrier with them: the engine has no record of them yet.
+    event = prim.Event()
+    running, idle = _thread.allocate_lock(), _thread.allocate_lock()
+    running.acquire()
+    idle.acquire()
+
+    def foreign() -> None:
+        running.release()
+        idle.acquire(True, 0.2)  # a while in C, unknown to the engine; then it sets
+        event.set()
+
+    _thread.start_new_thread(foreign, ())
+    assert running.acquire(True, 10)
+    assert event.wait() is True
+    assert scope.deadlock is None
+
+
 # ---------------------------------------------------------------------------------------
 # The patch
 
