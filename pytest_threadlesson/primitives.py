@@ -45,6 +45,20 @@ def _where(site: Site | None) -> str:
     return f" created at {site.short}" if site is not None else ""
 
 
+def _check_acquire(blocking: bool, timeout: float) -> None:
+    """`_thread.lock.acquire`'s argument checks, with its errors."""
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+        raise TypeError(f"'{type(timeout).__name__}' object cannot be interpreted as an integer")
+    if timeout != timeout:
+        raise ValueError("Invalid value NaN (not a number)")
+    if not blocking and timeout != -1:
+        raise ValueError("can't specify a timeout for a non-blocking call")
+    if timeout < 0 and timeout != -1:
+        raise ValueError("timeout value must be a non-negative number")
+    if timeout > _thread.TIMEOUT_MAX:
+        raise OverflowError("timeout value is too large")
+
+
 class Lock:
     """`threading.Lock`, instrumented. Same signatures, return values and errors."""
 
@@ -69,10 +83,7 @@ class Lock:
     _count = 0
 
     def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
-        if not blocking and timeout != -1:
-            raise ValueError("can't specify a timeout for a non-blocking call")
-        if timeout < 0 and timeout != -1:
-            raise ValueError("timeout value must be a non-negative number")
+        _check_acquire(blocking, timeout)
         rt.scheduling_point("acquire")
         rec = rt.current()
         site = caller_site(2)
@@ -126,9 +137,14 @@ class Lock:
         self.acquire()
 
     def _at_fork_reinit(self) -> None:
-        self._locked = False
-        self._owner = None
-        self.waiters = []
+        """After a fork, in the child: unlocked, nobody waiting (those threads are gone)."""
+        with rt.mutex:
+            rt.note_released(self._owner, self)
+            self._locked = False
+            self._owner = None
+            self._count = 0
+            self._acquired_at = None
+            self.waiters = []
 
     def __enter__(self) -> bool:
         return self.acquire()
@@ -175,6 +191,10 @@ class RLock(Lock):
     def _acquire_restore(self, state: Any) -> None:
         self.acquire()
         self._count = state
+
+    def _recursion_count(self) -> int:
+        """How often the calling thread holds it (0 if another thread does)."""
+        return self._count if self._locked and self._owner is rt.current() else 0
 
     def __repr__(self) -> str:
         base = super().__repr__()
@@ -247,6 +267,10 @@ class Condition:
             restore(state)
         else:
             self._lock.acquire()
+
+    def _at_fork_reinit(self) -> None:
+        self._lock._at_fork_reinit()
+        self._waiters.clear()
 
     def wait(self, timeout: float | None = None) -> bool:
         if not self._is_owned():

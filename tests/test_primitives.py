@@ -218,6 +218,49 @@ def test_the_lock_types_answer_as_threading_does(ours: Callable[[], Any],
     assert _lock_script(ours()) == _lock_script(theirs())
 
 
+@pytest.mark.parametrize(("ours", "theirs"), [
+    (prim.Lock, threading.Lock),
+    (prim.RLock, threading.RLock),
+], ids=["Lock", "RLock"])
+@pytest.mark.parametrize("args", [
+    {"timeout": 1e100}, {"timeout": _thread.TIMEOUT_MAX + 1}, {"timeout": -100},
+    {"timeout": float("nan")}, {"timeout": "1"}, {"blocking": False, "timeout": 1},
+    {"timeout": _thread.TIMEOUT_MAX},
+], ids=["huge", "past-max", "negative", "nan", "text", "non-blocking", "max"])
+def test_acquire_checks_its_arguments_as_threading_does(
+        ours: Callable[[], Any], theirs: Callable[[], Any], args: dict[str, Any]) -> None:
+    def attempt(lock: Any) -> Any:
+        got = outcome(lambda: lock.acquire(**args))
+        if got is True:
+            lock.release()
+        return got
+
+    assert attempt(ours()) == attempt(theirs())
+
+
+def test_an_rlock_tells_how_often_this_thread_holds_it() -> None:
+    lock = prim.RLock()
+    assert lock._recursion_count() == 0
+    with lock, lock:
+        assert lock._recursion_count() == 2
+        counts: list[int] = []
+        finish(in_thread(lambda: counts.append(lock._recursion_count())))
+        assert counts == [0]
+    assert lock._recursion_count() == 0
+
+
+@pytest.mark.parametrize("make", [prim.Lock, prim.RLock, prim.Condition, prim.Event],
+                         ids=["Lock", "RLock", "Condition", "Event"])
+def test_after_a_fork_a_primitive_is_reset_for_the_child(make: Callable[[], Any]) -> None:
+    thing = make()
+    lock = thing._cond if isinstance(thing, prim.Event) else thing
+    lock.acquire()
+    thing._at_fork_reinit()
+    assert lock.acquire(False) is True
+    lock.release()
+    assert rt.current().held == []
+
+
 # ---------------------------------------------------------------------------------------
 # Condition
 
