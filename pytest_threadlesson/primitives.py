@@ -45,6 +45,15 @@ def _where(site: Site | None) -> str:
     return f" created at {site.short}" if site is not None else ""
 
 
+def _name(obj: Any, cpython: str | None = None) -> str:
+    """The type's name in a repr: CPython's for ours (`threading.Event`, `_thread.lock`),
+    which they stand in for; a subclass's own."""
+    cls = type(obj)
+    if cls.__module__ == __name__:
+        return cpython if cpython is not None else f"threading.{cls.__qualname__}"
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
 def _check_acquire(blocking: bool, timeout: float) -> None:
     """`_thread.lock.acquire`'s argument checks, with its errors."""
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
@@ -153,16 +162,29 @@ class Lock:
                  tb: TracebackType | None) -> None:
         self.release()
 
-    def __repr__(self) -> str:
-        state = "locked" if self._locked else "unlocked"
-        extra = ""
+    _cpython_name = "_thread.lock"
+
+    def _facts(self) -> str:
+        """Ours, after CPython's part of the repr: where it was made, who holds it."""
+        facts = [_where(self._created_at).strip()] if self._created_at is not None else []
         if self._owner is not None:
-            extra = f" by {self._owner.name}"
+            held = f"held by {self._owner.name}"
             if self._acquired_at is not None:
-                extra += f" (acquired {self._acquired_at.short})"
+                held += f" (acquired {self._acquired_at.short})"
+            facts.append(held)
         if self.waiters:
-            extra += f", {len(self.waiters)} waiting"
-        return f"<{state} {type(self).__name__}{_where(self._created_at)}{extra}>"
+            facts.append(f"{len(self.waiters)} waiting")
+        return f": {', '.join(facts)}" if facts else ""
+
+    def _cpython_fields(self) -> str:
+        return ""
+
+    def __repr__(self) -> str:
+        # CPython's shape (`<locked _thread.lock object at 0x...>`), which code and tests
+        # match with regexes, with our facts after the address.
+        state = "locked" if self._locked else "unlocked"
+        return (f"<{state} {_name(self, self._cpython_name)} object {self._cpython_fields()}"
+                f"at {id(self):#x}{self._facts()}>")
 
 
 class RLock(Lock):
@@ -196,9 +218,12 @@ class RLock(Lock):
         """How often the calling thread holds it (0 if another thread does)."""
         return self._count if self._locked and self._owner is rt.current() else 0
 
-    def __repr__(self) -> str:
-        base = super().__repr__()
-        return f"{base[:-1]} count={self._count}>" if self._locked else base
+    _cpython_name = "_thread.RLock"
+
+    def _cpython_fields(self) -> str:
+        owner = self._owner.ident if self._owner is not None else None
+        count = self._count if self._locked else 0
+        return f"owner={owner or 0} count={count} "
 
 
 class _Waiter:
@@ -327,7 +352,7 @@ class Condition:
     notifyAll = notify_all
 
     def __repr__(self) -> str:
-        return f"<Condition({self._lock!r}), {len(self._waiters)} waiting>"
+        return f"<Condition({self._lock!r}, {len(self._waiters)})>"
 
 
 class Semaphore:
@@ -386,7 +411,7 @@ class Semaphore:
         self.release()
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__}{_where(self._created_at)}: value={self._value}>"
+        return f"<{_name(self)} at {id(self):#x}{_where(self._created_at)}: value={self._value}>"
 
 
 class BoundedSemaphore(Semaphore):
@@ -407,7 +432,7 @@ class BoundedSemaphore(Semaphore):
         self._released(n)
 
     def __repr__(self) -> str:
-        return (f"<{type(self).__name__}{_where(self._created_at)}: "
+        return (f"<{_name(self)} at {id(self):#x}{_where(self._created_at)}: "
                 f"value={self._value}/{self._initial_value}>")
 
 
@@ -422,7 +447,7 @@ class Event(_OrigEvent):
 
     def __repr__(self) -> str:
         state = "set" if self.is_set() else "unset"
-        return f"<{state} Event{_where(self._created_at)}>"
+        return f"<{_name(self)} at {id(self):#x}{_where(self._created_at)}: {state}>"
 
 
 class Barrier(_OrigBarrier):
@@ -436,8 +461,8 @@ class Barrier(_OrigBarrier):
         self._created_at = caller_site(2)
 
     def __repr__(self) -> str:
-        return (f"<Barrier{_where(self._created_at)}: "
-                f"{self.n_waiting}/{self.parties} waiting>")
+        state = "broken" if self.broken else f"waiters={self.n_waiting}/{self.parties}"
+        return f"<{_name(self)} at {id(self):#x}{_where(self._created_at)}: {state}>"
 
 
 class _RawEvent:

@@ -14,6 +14,7 @@ import concurrent.futures._base as futures_base
 import concurrent.futures.thread as futures_thread
 import os
 import queue
+import re
 import sys
 import threading
 import time
@@ -173,7 +174,7 @@ def test_an_rlock_counts_its_reentries() -> None:
     assert lock.acquire() is True
     assert lock.acquire() is True
     assert lock.acquire(blocking=False) is True
-    assert " count=3>" in repr(lock)
+    assert " count=3 at " in repr(lock)
     lock.release()
     lock.release()
     assert lock.locked() is True
@@ -313,18 +314,18 @@ def test_notify_n_wakes_exactly_n_waiters() -> None:
     workers = [in_thread(wait_once) for _ in range(3)]
     assert all_waiting.wait(10)
     with condition:  # the last to arrive holds the lock until it waits: all three wait
-        assert "3 waiting" in repr(condition)
+        assert ", 3)>" in repr(condition)
         condition.notify(2)
-        assert "1 waiting" in repr(condition)
+        assert ", 1)>" in repr(condition)
     assert woke.acquire(timeout=10) and woke.acquire(timeout=10)
     # Exactly two went on; the third still waits (its state, not thread liveness, which
     # lags behind while the two finished threads wind down).
     assert not woke.acquire(blocking=False)
-    assert "1 waiting" in repr(condition)
+    assert ", 1)>" in repr(condition)
     with condition:
         condition.notify_all()
     finish(*workers)
-    assert "0 waiting" in repr(condition)
+    assert ", 0)>" in repr(condition)
 
 
 def test_wait_for_returns_the_predicate_once_it_holds() -> None:
@@ -514,47 +515,63 @@ def test_a_barrier_wait_that_times_out_breaks_it(make: Callable[..., Any]) -> No
 
 def test_a_lock_repr_tells_its_state_owner_and_birthplace() -> None:
     lock, made = prim.Lock(), here()
-    assert repr(lock) == f"<unlocked Lock created at {made}>"
+    at = f"at {id(lock):#x}"
+    assert repr(lock) == f"<unlocked _thread.lock object {at}: created at {made}>"
     taken = here(+1)
     lock.acquire()
     try:
         name = threading.current_thread().name
-        assert repr(lock) == f"<locked Lock created at {made} by {name} (acquired {taken})>"
+        assert repr(lock) == (f"<locked _thread.lock object {at}: created at {made}, "
+                              f"held by {name} (acquired {taken})>")
     finally:
         lock.release()
-    assert repr(lock) == f"<unlocked Lock created at {made}>"
+    assert repr(lock) == f"<unlocked _thread.lock object {at}: created at {made}>"
 
 
-def test_an_rlock_repr_tells_its_count() -> None:
+def test_an_rlock_repr_tells_its_owner_and_count_as_cpython_does() -> None:
     lock, made = prim.RLock(), here()
+    at = f"at {id(lock):#x}"
+    assert repr(lock) == f"<unlocked _thread.RLock object owner=0 count=0 {at}: created at {made}>"
     taken = here(+1)
     lock.acquire()
     lock.acquire()
     try:
         name = threading.current_thread().name
-        assert repr(lock) == (f"<locked RLock created at {made} by {name} "
-                              f"(acquired {taken}) count=2>")
+        assert repr(lock) == (f"<locked _thread.RLock object owner={threading.get_ident()} "
+                              f"count=2 {at}: created at {made}, held by {name} "
+                              f"(acquired {taken})>")
     finally:
         lock.release()
         lock.release()
-    assert repr(lock) == f"<unlocked RLock created at {made}>"
+    assert repr(lock) == f"<unlocked _thread.RLock object owner=0 count=0 {at}: created at {made}>"
 
 
-def test_an_rlock_repr_shows_its_count_once_whatever_its_owner_is_called() -> None:
-    lock, made = prim.RLock(), here()
-    seen: list[tuple[str, str]] = []
+def test_an_rlock_repr_shows_its_owner_whatever_its_owner_is_called() -> None:
+    lock = prim.RLock()
+    seen: list[str] = []
 
     def hold() -> None:
-        taken = here(+1)
         lock.acquire()
-        seen.append((repr(lock), taken))
+        seen.append(repr(lock))
         lock.release()
 
     worker = threading.Thread(target=hold, name="<worker>")
     worker.start()
     finish(worker)
-    text, taken = seen[0]
-    assert text == f"<locked RLock created at {made} by <worker> (acquired {taken}) count=1>"
+    assert f"owner={worker.ident} count=1 at " in seen[0]
+    assert "held by <worker> (acquired " in seen[0]
+
+
+@pytest.mark.parametrize(("lock_type", "pattern"), [
+    (prim.Lock, "<{} .* object (.*)?at .*>"),
+    (prim.RLock, "<{} .* object (.*)?at .*>"),
+])
+def test_a_lock_repr_keeps_the_shape_that_cpython_tests_match(
+        lock_type: type[prim.Lock], pattern: str) -> None:
+    lock = lock_type()
+    assert re.search(pattern.format("unlocked"), repr(lock))
+    with lock:
+        assert re.search(pattern.format("locked"), repr(lock))
 
 
 def test_the_other_primitives_tell_their_state_and_birthplace() -> None:
@@ -564,15 +581,22 @@ def test_the_other_primitives_tell_their_state_and_birthplace() -> None:
     event, e_made = prim.Event(), here()
     barrier, r_made = prim.Barrier(3), here()
 
-    assert repr(condition) == f"<Condition(<unlocked RLock created at {c_made}>), 0 waiting>"
+    def at(obj: Any) -> str:
+        return f"at {id(obj):#x}"
+
+    assert repr(condition) == (f"<Condition(<unlocked _thread.RLock object owner=0 count=0 "
+                               f"{at(condition._lock)}: created at {c_made}>, 0)>")
     semaphore.acquire()
-    assert repr(semaphore) == f"<Semaphore created at {s_made}: value=1>"
+    assert repr(semaphore) == f"<threading.Semaphore {at(semaphore)} created at {s_made}: value=1>"
     bounded.acquire()
-    assert repr(bounded) == f"<BoundedSemaphore created at {b_made}: value=1/2>"
-    assert repr(event) == f"<unset Event created at {e_made}>"
+    assert repr(bounded) == (f"<threading.BoundedSemaphore {at(bounded)} created at {b_made}: "
+                             "value=1/2>")
+    assert repr(event) == f"<threading.Event {at(event)} created at {e_made}: unset>"
     event.set()
-    assert repr(event) == f"<set Event created at {e_made}>"
-    assert repr(barrier) == f"<Barrier created at {r_made}: 0/3 waiting>"
+    assert repr(event) == f"<threading.Event {at(event)} created at {e_made}: set>"
+    assert repr(barrier) == f"<threading.Barrier {at(barrier)} created at {r_made}: waiters=0/3>"
+    barrier.abort()
+    assert repr(barrier) == f"<threading.Barrier {at(barrier)} created at {r_made}: broken>"
     semaphore.release()
     bounded.release()
 
