@@ -188,7 +188,7 @@ class _Local(threading.local):
 
 
 _local = _Local()
-_DummyThread = threading._DummyThread  # type: ignore[attr-defined]
+_DummyThread = threading._DummyThread
 
 # The records of the running threads that `threading` does not know (started with
 # `_thread.start_new_thread`, as CPython's lock_tests does, or by a C library), by ident.
