@@ -45,6 +45,29 @@ def _where(site: Site | None) -> str:
     return f" created at {site.short}" if site is not None else ""
 
 
+def _name(obj: Any, cpython: str | None = None) -> str:
+    """The type's name in a repr: CPython's for ours (`threading.Event`, `_thread.lock`),
+    which they stand in for; a subclass's own."""
+    cls = type(obj)
+    if cls.__module__ == __name__:
+        return cpython if cpython is not None else f"threading.{cls.__qualname__}"
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _check_acquire(blocking: bool, timeout: float) -> None:
+    """`_thread.lock.acquire`'s argument checks, with its errors."""
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+        raise TypeError(f"'{type(timeout).__name__}' object cannot be interpreted as an integer")
+    if timeout != timeout:
+        raise ValueError("Invalid value NaN (not a number)")
+    if not blocking and timeout != -1:
+        raise ValueError("can't specify a timeout for a non-blocking call")
+    if timeout < 0 and timeout != -1:
+        raise ValueError("timeout value must be a non-negative number")
+    if timeout > _thread.TIMEOUT_MAX:
+        raise OverflowError("timeout value is too large")
+
+
 class Lock:
     """`threading.Lock`, instrumented. Same signatures, return values and errors."""
 
@@ -69,10 +92,7 @@ class Lock:
     _count = 0
 
     def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
-        if not blocking and timeout != -1:
-            raise ValueError("can't specify a timeout for a non-blocking call")
-        if timeout < 0 and timeout != -1:
-            raise ValueError("timeout value must be a non-negative number")
+        _check_acquire(blocking, timeout)
         rt.scheduling_point("acquire")
         rec = rt.current()
         site = caller_site(2)
@@ -126,9 +146,14 @@ class Lock:
         self.acquire()
 
     def _at_fork_reinit(self) -> None:
-        self._locked = False
-        self._owner = None
-        self.waiters = []
+        """After a fork, in the child: unlocked, nobody waiting (those threads are gone)."""
+        with rt.mutex:
+            rt.note_released(self._owner, self)
+            self._locked = False
+            self._owner = None
+            self._count = 0
+            self._acquired_at = None
+            self.waiters = []
 
     def __enter__(self) -> bool:
         return self.acquire()
@@ -137,16 +162,29 @@ class Lock:
                  tb: TracebackType | None) -> None:
         self.release()
 
-    def __repr__(self) -> str:
-        state = "locked" if self._locked else "unlocked"
-        extra = ""
+    _cpython_name = "_thread.lock"
+
+    def _facts(self) -> str:
+        """Ours, after CPython's part of the repr: where it was made, who holds it."""
+        facts = [_where(self._created_at).strip()] if self._created_at is not None else []
         if self._owner is not None:
-            extra = f" by {self._owner.name}"
+            held = f"held by {self._owner.name}"
             if self._acquired_at is not None:
-                extra += f" (acquired {self._acquired_at.short})"
+                held += f" (acquired {self._acquired_at.short})"
+            facts.append(held)
         if self.waiters:
-            extra += f", {len(self.waiters)} waiting"
-        return f"<{state} {type(self).__name__}{_where(self._created_at)}{extra}>"
+            facts.append(f"{len(self.waiters)} waiting")
+        return f": {', '.join(facts)}" if facts else ""
+
+    def _cpython_fields(self) -> str:
+        return ""
+
+    def __repr__(self) -> str:
+        # CPython's shape (`<locked _thread.lock object at 0x...>`), which code and tests
+        # match with regexes, with our facts after the address.
+        state = "locked" if self._locked else "unlocked"
+        return (f"<{state} {_name(self, self._cpython_name)} object {self._cpython_fields()}"
+                f"at {id(self):#x}{self._facts()}>")
 
 
 class RLock(Lock):
@@ -176,9 +214,16 @@ class RLock(Lock):
         self.acquire()
         self._count = state
 
-    def __repr__(self) -> str:
-        base = super().__repr__()
-        return f"{base[:-1]} count={self._count}>" if self._locked else base
+    def _recursion_count(self) -> int:
+        """How often the calling thread holds it (0 if another thread does)."""
+        return self._count if self._locked and self._owner is rt.current() else 0
+
+    _cpython_name = "_thread.RLock"
+
+    def _cpython_fields(self) -> str:
+        owner = self._owner.ident if self._owner is not None else None
+        count = self._count if self._locked else 0
+        return f"owner={owner or 0} count={count} "
 
 
 class _Waiter:
@@ -248,6 +293,10 @@ class Condition:
         else:
             self._lock.acquire()
 
+    def _at_fork_reinit(self) -> None:
+        self._lock._at_fork_reinit()
+        self._waiters.clear()
+
     def wait(self, timeout: float | None = None) -> bool:
         if not self._is_owned():
             raise RuntimeError("cannot wait on un-acquired lock")
@@ -303,7 +352,7 @@ class Condition:
     notifyAll = notify_all
 
     def __repr__(self) -> str:
-        return f"<Condition({self._lock!r}), {len(self._waiters)} waiting>"
+        return f"<Condition({self._lock!r}, {len(self._waiters)})>"
 
 
 class Semaphore:
@@ -362,7 +411,7 @@ class Semaphore:
         self.release()
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__}{_where(self._created_at)}: value={self._value}>"
+        return f"<{_name(self)} at {id(self):#x}{_where(self._created_at)}: value={self._value}>"
 
 
 class BoundedSemaphore(Semaphore):
@@ -383,7 +432,7 @@ class BoundedSemaphore(Semaphore):
         self._released(n)
 
     def __repr__(self) -> str:
-        return (f"<{type(self).__name__}{_where(self._created_at)}: "
+        return (f"<{_name(self)} at {id(self):#x}{_where(self._created_at)}: "
                 f"value={self._value}/{self._initial_value}>")
 
 
@@ -398,7 +447,7 @@ class Event(_OrigEvent):
 
     def __repr__(self) -> str:
         state = "set" if self.is_set() else "unset"
-        return f"<{state} Event{_where(self._created_at)}>"
+        return f"<{_name(self)} at {id(self):#x}{_where(self._created_at)}: {state}>"
 
 
 class Barrier(_OrigBarrier):
@@ -412,8 +461,8 @@ class Barrier(_OrigBarrier):
         self._created_at = caller_site(2)
 
     def __repr__(self) -> str:
-        return (f"<Barrier{_where(self._created_at)}: "
-                f"{self.n_waiting}/{self.parties} waiting>")
+        state = "broken" if self.broken else f"waiters={self.n_waiting}/{self.parties}"
+        return f"<{_name(self)} at {id(self):#x}{_where(self._created_at)}: {state}>"
 
 
 class _RawEvent:

@@ -14,6 +14,7 @@ import concurrent.futures._base as futures_base
 import concurrent.futures.thread as futures_thread
 import os
 import queue
+import re
 import sys
 import threading
 import time
@@ -173,7 +174,7 @@ def test_an_rlock_counts_its_reentries() -> None:
     assert lock.acquire() is True
     assert lock.acquire() is True
     assert lock.acquire(blocking=False) is True
-    assert " count=3>" in repr(lock)
+    assert " count=3 at " in repr(lock)
     lock.release()
     lock.release()
     assert lock.locked() is True
@@ -216,6 +217,49 @@ def _lock_script(lock: Any) -> list[Any]:
 def test_the_lock_types_answer_as_threading_does(ours: Callable[[], Any],
                                                  theirs: Callable[[], Any]) -> None:
     assert _lock_script(ours()) == _lock_script(theirs())
+
+
+@pytest.mark.parametrize(("ours", "theirs"), [
+    (prim.Lock, threading.Lock),
+    (prim.RLock, threading.RLock),
+], ids=["Lock", "RLock"])
+@pytest.mark.parametrize("args", [
+    {"timeout": 1e100}, {"timeout": _thread.TIMEOUT_MAX + 1}, {"timeout": -100},
+    {"timeout": float("nan")}, {"timeout": "1"}, {"blocking": False, "timeout": 1},
+    {"timeout": _thread.TIMEOUT_MAX},
+], ids=["huge", "past-max", "negative", "nan", "text", "non-blocking", "max"])
+def test_acquire_checks_its_arguments_as_threading_does(
+        ours: Callable[[], Any], theirs: Callable[[], Any], args: dict[str, Any]) -> None:
+    def attempt(lock: Any) -> Any:
+        got = outcome(lambda: lock.acquire(**args))
+        if got is True:
+            lock.release()
+        return got
+
+    assert attempt(ours()) == attempt(theirs())
+
+
+def test_an_rlock_tells_how_often_this_thread_holds_it() -> None:
+    lock = prim.RLock()
+    assert lock._recursion_count() == 0
+    with lock, lock:
+        assert lock._recursion_count() == 2
+        counts: list[int] = []
+        finish(in_thread(lambda: counts.append(lock._recursion_count())))
+        assert counts == [0]
+    assert lock._recursion_count() == 0
+
+
+@pytest.mark.parametrize("make", [prim.Lock, prim.RLock, prim.Condition, prim.Event],
+                         ids=["Lock", "RLock", "Condition", "Event"])
+def test_after_a_fork_a_primitive_is_reset_for_the_child(make: Callable[[], Any]) -> None:
+    thing = make()
+    lock = thing._cond if isinstance(thing, prim.Event) else thing
+    lock.acquire()
+    thing._at_fork_reinit()
+    assert lock.acquire(False) is True
+    lock.release()
+    assert rt.current().held == []
 
 
 # ---------------------------------------------------------------------------------------
@@ -270,18 +314,18 @@ def test_notify_n_wakes_exactly_n_waiters() -> None:
     workers = [in_thread(wait_once) for _ in range(3)]
     assert all_waiting.wait(10)
     with condition:  # the last to arrive holds the lock until it waits: all three wait
-        assert "3 waiting" in repr(condition)
+        assert ", 3)>" in repr(condition)
         condition.notify(2)
-        assert "1 waiting" in repr(condition)
+        assert ", 1)>" in repr(condition)
     assert woke.acquire(timeout=10) and woke.acquire(timeout=10)
     # Exactly two went on; the third still waits (its state, not thread liveness, which
     # lags behind while the two finished threads wind down).
     assert not woke.acquire(blocking=False)
-    assert "1 waiting" in repr(condition)
+    assert ", 1)>" in repr(condition)
     with condition:
         condition.notify_all()
     finish(*workers)
-    assert "0 waiting" in repr(condition)
+    assert ", 0)>" in repr(condition)
 
 
 def test_wait_for_returns_the_predicate_once_it_holds() -> None:
@@ -471,47 +515,63 @@ def test_a_barrier_wait_that_times_out_breaks_it(make: Callable[..., Any]) -> No
 
 def test_a_lock_repr_tells_its_state_owner_and_birthplace() -> None:
     lock, made = prim.Lock(), here()
-    assert repr(lock) == f"<unlocked Lock created at {made}>"
+    at = f"at {id(lock):#x}"
+    assert repr(lock) == f"<unlocked _thread.lock object {at}: created at {made}>"
     taken = here(+1)
     lock.acquire()
     try:
         name = threading.current_thread().name
-        assert repr(lock) == f"<locked Lock created at {made} by {name} (acquired {taken})>"
+        assert repr(lock) == (f"<locked _thread.lock object {at}: created at {made}, "
+                              f"held by {name} (acquired {taken})>")
     finally:
         lock.release()
-    assert repr(lock) == f"<unlocked Lock created at {made}>"
+    assert repr(lock) == f"<unlocked _thread.lock object {at}: created at {made}>"
 
 
-def test_an_rlock_repr_tells_its_count() -> None:
+def test_an_rlock_repr_tells_its_owner_and_count_as_cpython_does() -> None:
     lock, made = prim.RLock(), here()
+    at = f"at {id(lock):#x}"
+    assert repr(lock) == f"<unlocked _thread.RLock object owner=0 count=0 {at}: created at {made}>"
     taken = here(+1)
     lock.acquire()
     lock.acquire()
     try:
         name = threading.current_thread().name
-        assert repr(lock) == (f"<locked RLock created at {made} by {name} "
-                              f"(acquired {taken}) count=2>")
+        assert repr(lock) == (f"<locked _thread.RLock object owner={threading.get_ident()} "
+                              f"count=2 {at}: created at {made}, held by {name} "
+                              f"(acquired {taken})>")
     finally:
         lock.release()
         lock.release()
-    assert repr(lock) == f"<unlocked RLock created at {made}>"
+    assert repr(lock) == f"<unlocked _thread.RLock object owner=0 count=0 {at}: created at {made}>"
 
 
-def test_an_rlock_repr_shows_its_count_once_whatever_its_owner_is_called() -> None:
-    lock, made = prim.RLock(), here()
-    seen: list[tuple[str, str]] = []
+def test_an_rlock_repr_shows_its_owner_whatever_its_owner_is_called() -> None:
+    lock = prim.RLock()
+    seen: list[str] = []
 
     def hold() -> None:
-        taken = here(+1)
         lock.acquire()
-        seen.append((repr(lock), taken))
+        seen.append(repr(lock))
         lock.release()
 
     worker = threading.Thread(target=hold, name="<worker>")
     worker.start()
     finish(worker)
-    text, taken = seen[0]
-    assert text == f"<locked RLock created at {made} by <worker> (acquired {taken}) count=1>"
+    assert f"owner={worker.ident} count=1 at " in seen[0]
+    assert "held by <worker> (acquired " in seen[0]
+
+
+@pytest.mark.parametrize(("lock_type", "pattern"), [
+    (prim.Lock, "<{} .* object (.*)?at .*>"),
+    (prim.RLock, "<{} .* object (.*)?at .*>"),
+])
+def test_a_lock_repr_keeps_the_shape_that_cpython_tests_match(
+        lock_type: type[prim.Lock], pattern: str) -> None:
+    lock = lock_type()
+    assert re.search(pattern.format("unlocked"), repr(lock))
+    with lock:
+        assert re.search(pattern.format("locked"), repr(lock))
 
 
 def test_the_other_primitives_tell_their_state_and_birthplace() -> None:
@@ -521,15 +581,22 @@ def test_the_other_primitives_tell_their_state_and_birthplace() -> None:
     event, e_made = prim.Event(), here()
     barrier, r_made = prim.Barrier(3), here()
 
-    assert repr(condition) == f"<Condition(<unlocked RLock created at {c_made}>), 0 waiting>"
+    def at(obj: Any) -> str:
+        return f"at {id(obj):#x}"
+
+    assert repr(condition) == (f"<Condition(<unlocked _thread.RLock object owner=0 count=0 "
+                               f"{at(condition._lock)}: created at {c_made}>, 0)>")
     semaphore.acquire()
-    assert repr(semaphore) == f"<Semaphore created at {s_made}: value=1>"
+    assert repr(semaphore) == f"<threading.Semaphore {at(semaphore)} created at {s_made}: value=1>"
     bounded.acquire()
-    assert repr(bounded) == f"<BoundedSemaphore created at {b_made}: value=1/2>"
-    assert repr(event) == f"<unset Event created at {e_made}>"
+    assert repr(bounded) == (f"<threading.BoundedSemaphore {at(bounded)} created at {b_made}: "
+                             "value=1/2>")
+    assert repr(event) == f"<threading.Event {at(event)} created at {e_made}: unset>"
     event.set()
-    assert repr(event) == f"<set Event created at {e_made}>"
-    assert repr(barrier) == f"<Barrier created at {r_made}: 0/3 waiting>"
+    assert repr(event) == f"<threading.Event {at(event)} created at {e_made}: set>"
+    assert repr(barrier) == f"<threading.Barrier {at(barrier)} created at {r_made}: waiters=0/3>"
+    barrier.abort()
+    assert repr(barrier) == f"<threading.Barrier {at(barrier)} created at {r_made}: broken>"
     semaphore.release()
     bounded.release()
 
