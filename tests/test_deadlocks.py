@@ -578,9 +578,10 @@ def test_runs_next():
     result.assert_outcomes(failed=1, passed=1, errors=1)
     out = result.stdout.str()
     assert "threadlesson: no progress before the deadlock timeout" in out
+    # (3.10's code objects have no qualified name: the function is just "take" there)
     assert re.search(rf"^\s+taker\s+holds nothing\n\s+now at "
                      rf"{re.escape(site(path, '# stuck here'))} in "
-                     r"test_waits_on_a_real_lock_forever\.<locals>\.take: ", out,
+                     r"(test_waits_on_a_real_lock_forever\.<locals>\.)?take: ", out,
                      re.MULTILINE), out
     assert re.search(r"^\s+inside a call the plugin cannot see into \(C code, a lock not "
                      r"made by threading, I/O\): it could not tell whether it is blocked "
