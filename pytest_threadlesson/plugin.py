@@ -450,30 +450,42 @@ def _runtest_call(item: pytest.Item) -> Iterator[None]:
     state = item.stash.get(state_key, None)
     if state is None or state.scope is None:
         return (yield)
-    scope = state.scope
-    watchdog = _Watchdog(scope, _deadlock_timeout(item)) if state.watch else None
-    failed: BaseException | None = None
+    failed = yield from _watched(item, state.scope, state.watch)
+    if isinstance(failed, KeyboardInterrupt):
+        # Ctrl-C, most likely on a test that seemed to hang: say where every thread was.
+        interrupted.append((item.nodeid, _where_at_interrupt(state.scope, failed)))
+    findings = _findings(item, state, failed)
+    diagnosis = _diagnosis_of(failed) if failed is not None else None
+    state.diagnosis = diagnosis or (findings[0][0] if findings else None)
+    _fail_with(item, "call", findings, failed)
+
+
+def _watched(item: pytest.Item, scope: rt.Scope,
+             watch: bool) -> Generator[None, object, BaseException | None]:
+    """The phase a hook wraps (`yield from` it), under the backstop when `watch`: returns
+    what the phase raised, or None."""
+    watchdog = _Watchdog(scope, _deadlock_timeout(item)) if watch else None
     try:
         yield
     except BaseException as exc:
-        failed = exc
+        return exc
     finally:
         if watchdog is not None:
             watchdog.cancel()
-    if isinstance(failed, KeyboardInterrupt):
-        # Ctrl-C, most likely on a test that seemed to hang: say where every thread was.
-        interrupted.append((item.nodeid, _where_at_interrupt(scope, failed)))
-    findings = _findings(item, state, failed)
+    return None
+
+
+def _fail_with(item: pytest.Item, when: str, findings: list[tuple[str, str]],
+               failed: BaseException | None) -> None:
+    """End the phase: its own error stays the failure, our findings a section beside it;
+    with no error of its own, our findings are the failure."""
+    text = "\n\n".join(text for _, text in findings)
     if failed is not None:
-        state.diagnosis = _diagnosis_of(failed) or (findings[0][0] if findings else None)
         if findings:
-            item.add_report_section("call", "threadlesson",
-                                    "\n\n".join(text for _, text in findings))
+            item.add_report_section(when, "threadlesson", text)
         raise failed
     if findings:
-        state.diagnosis = findings[0][0]
-        raise ThreadlessonFailure("\n\n".join(text for _, text in findings), findings[0][0])
-    return None
+        raise ThreadlessonFailure(text, findings[0][0])
 
 
 @pytest.hookimpl(wrapper=True)
@@ -496,28 +508,13 @@ def _runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterat
         return (yield)
     # The test's threads are still running: a teardown that joins one that never ends
     # would hang the session, so the backstop watches teardown as it watches the call.
-    watch = state.watch and _started_any(state)
-    watchdog = _Watchdog(state.scope, _deadlock_timeout(item)) if watch else None
-    failed: BaseException | None = None
-    try:
-        yield
-    except BaseException as exc:
-        failed = exc
-    finally:
-        if watchdog is not None:
-            watchdog.cancel()
+    failed = yield from _watched(item, state.scope, state.watch and _started_any(state))
     if isinstance(failed, KeyboardInterrupt):
         raise failed  # the session ends now; its finish stops what is left
     findings = _teardown_findings(item, state, failed)
-    if failed is not None:
-        if findings:
-            item.add_report_section("teardown", "threadlesson",
-                                    "\n\n".join(text for _, text in findings))
-        raise failed
-    if findings:
-        if state.diagnosis is None:
-            state.diagnosis = findings[0][0]
-        raise ThreadlessonFailure("\n\n".join(text for _, text in findings), findings[0][0])
+    if failed is None and findings and state.diagnosis is None:
+        state.diagnosis = findings[0][0]
+    _fail_with(item, "teardown", findings, failed)
     return None
 
 

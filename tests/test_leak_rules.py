@@ -8,23 +8,14 @@ fresh interpreter, bounded by a timeout.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from support import line_of, report_lines, run_isolated
 
 TIMEOUT = 60
 
 
-def _line_of(path: Path, text: str) -> int:
-    """The 1-based number of the one line of `path` that contains `text`."""
-    found = [n for n, line in enumerate(path.read_text().splitlines(), 1) if text in line]
-    assert len(found) == 1, f"{text!r} is on lines {found} of {path.name}"
-    return found[0]
-
-
 def _run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
-    return pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:randomly",
-                                         *args, timeout=TIMEOUT)
+    return run_isolated(pytester, *args, timeout=TIMEOUT)
 
 
 # ---------------------------------------------------------------------------------------
@@ -192,8 +183,8 @@ def test_a_thread_still_alive_after_teardown_fails_the_test_with_the_usual_repor
         never = threading.Event()
         threading.Thread(target=wait_forever, args=(never,), name="stray").start()
     """)
-    started = _line_of(path, 'name="stray").start()')
-    waiting = _line_of(path, "    event.wait()")
+    started = line_of(path, 'name="stray").start()')
+    waiting = line_of(path, "    event.wait()")
     result = _run(pytester, "-v")
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines([
@@ -229,7 +220,7 @@ def test_a_thread_a_fixture_starts_and_never_stops_fails_the_test(
         def test_uses_the_heartbeat(heartbeat):
             assert heartbeat.is_alive()
     """)
-    started = _line_of(path, "thread.start()")
+    started = line_of(path, "thread.start()")
     result = _run(pytester, "-v")
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines([
@@ -577,7 +568,7 @@ def test_the_rule_a_leak_report_suggests_accepts_the_thread_when_pasted(
     result = _run(pytester)
     result.assert_outcomes(passed=1, errors=1)
     marker = [line.split("to accept threads like this one: ", 1)[1]
-              for line in result.outlines if "to accept threads like this one: " in line]
+              for line in report_lines(result) if "to accept threads like this one: " in line]
     assert marker == ['@pytest.mark.threadlesson(leak_ignore=["target:test_warm.'
                       'keep_the_cache_warm"])'], result.outlines
     pytester.makepyfile(test_warm=source.replace("@MARK", marker[0]))

@@ -8,23 +8,14 @@ Everything that can hang runs in a fresh interpreter, bounded by a timeout.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from support import line_of, run_isolated
 
 TIMEOUT = 60
 
 
-def _line_of(path: Path, text: str) -> int:
-    """The 1-based number of the one line of `path` that contains `text`."""
-    found = [n for n, line in enumerate(path.read_text().splitlines(), 1) if text in line]
-    assert len(found) == 1, f"{text!r} is on lines {found} of {path.name}"
-    return found[0]
-
-
 def _run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
-    return pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:randomly",
-                                         *args, timeout=TIMEOUT)
+    return run_isolated(pytester, *args, timeout=TIMEOUT)
 
 
 # ---------------------------------------------------------------------------------------
@@ -49,9 +40,9 @@ def test_a_thread_left_waiting_fails_the_test_with_a_report_in_the_learners_term
             worker = threading.Thread(target=wait_forever, args=(never,), name="heartbeat")
             worker.start()
     """)
-    started = _line_of(path, "worker.start()")
-    waiting = _line_of(path, "event.wait()")
-    created = _line_of(path, "never = threading.Event()")
+    started = line_of(path, "worker.start()")
+    waiting = line_of(path, "event.wait()")
+    created = line_of(path, "never = threading.Event()")
     result = _run(pytester)
     result.assert_outcomes(passed=1, errors=1)  # a leak is judged in teardown
     result.stdout.fnmatch_lines([
@@ -79,7 +70,7 @@ def test_a_leaked_daemon_thread_fails_the_test_too(pytester: pytest.Pytester) ->
             never = threading.Event()
             threading.Thread(target=never.wait, name="reaper", daemon=True).start()
     """)
-    started = _line_of(path, ".start()")
+    started = line_of(path, ".start()")
     result = _run(pytester)
     result.assert_outcomes(passed=1, errors=1)  # a leak is judged in teardown
     result.stdout.fnmatch_lines([
@@ -108,8 +99,8 @@ def test_a_leaked_thread_is_reported_with_the_line_it_is_running(
         def test_starts_a_spinner():
             threading.Thread(target=spin, args=([],), name="spinner").start()
     """)
-    started = _line_of(path, ".start()")
-    looping = _line_of(path, "while not flag:")
+    started = line_of(path, ".start()")
+    looping = line_of(path, "while not flag:")
     result = _run(pytester, "--threadlesson-leak-grace=0.1")
     result.assert_outcomes(passed=1, errors=1)  # a leak is judged in teardown
     result.stdout.fnmatch_lines([
@@ -289,7 +280,7 @@ def test_the_no_leaked_threads_fixture_checks_an_unmarked_test(
     def test_asks_for_the_check(no_leaked_threads):
         start_spinner()
     """)
-    started = _line_of(path, ".start()")
+    started = line_of(path, ".start()")
     result = _run(pytester, "--threadlesson-leak-grace=0.1")
     result.assert_outcomes(passed=1, errors=1)  # a leak is judged in teardown
     result.stdout.fnmatch_lines([
@@ -469,8 +460,8 @@ def test_an_exception_in_a_thread_fails_the_test_that_started_it(
         def test_the_next_test_is_not_blamed():
             pass
     """)
-    started = _line_of(path, "worker.start()")
-    raised = _line_of(path, "raise ValueError")
+    started = line_of(path, "worker.start()")
+    raised = line_of(path, "raise ValueError")
     result = _run(pytester, "-v")
     result.assert_outcomes(failed=1, passed=1)
     result.stdout.fnmatch_lines([
@@ -501,7 +492,7 @@ def test_a_future_exception_never_retrieved_fails_the_test(
             with ThreadPoolExecutor(max_workers=2) as pool:
                 pool.submit(parse)
     """)
-    raised = _line_of(path, "raise ValueError")
+    raised = line_of(path, "raise ValueError")
     result = _run(pytester)
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines([
