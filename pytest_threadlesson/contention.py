@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import os
 import re
 import sys
 import threading
@@ -269,7 +270,7 @@ def run_schedule(
             run.running = rec
             rec.baton.release()
         try:
-            if not run.done.acquire(True, wall_limit):
+            if not _watch(run, wall_limit):
                 _abandon(run, wall_limit)
             else:
                 # Every managed thread has finished its code; wait for the OS threads to
@@ -285,6 +286,8 @@ def run_schedule(
             run.done.acquire(True, 1.0)
             raise
     finally:
+        with rt.mutex:
+            run.closed = True
         prim.patch.restore()
         sys.settrace(old_trace)
         if gc_enabled:
@@ -318,22 +321,91 @@ class _Inversion(Exception):
     pass
 
 
-def _abandon(run: rt.ControlledRun, wall_limit: float) -> None:
-    """A managed thread blocked where we cannot see (a C call, a foreign lock)."""
-    stuck = run.running
-    where = ""
-    if stuck is not None and stuck.thread is not None and stuck.thread.ident:
-        frame = sys._current_frames().get(stuck.thread.ident)
-        from .frames import site_of
+# How often the watch looks at a schedule, and how long the running thread may stand at
+# the same instruction of code the scheduler cannot see (a lock taken inside a library,
+# real I/O) before the others run meanwhile.
+_WATCH_EVERY = 0.05
+OUTSIDE_AFTER = 0.1
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
-        site = site_of(frame)
-        if site is not None:
-            where = f" at {site.short}: {site.source}"
-    name = stuck.name if stuck is not None else "?"
+
+def _watch(run: rt.ControlledRun, wall_limit: float) -> bool:
+    """Wait for the schedule to end: True when it did. A thread that stands still in a
+    call the scheduler cannot see is let go (`release_stuck`), so the others run; False
+    when nothing moved at all for `wall_limit` seconds."""
+    progress = (run.points, run.switches)
+    quiet = still = rt._real_monotonic()
+    spot: tuple[int, int] | None = None
+    while not run.done.acquire(True, _WATCH_EVERY):
+        now = rt._real_monotonic()
+        if (run.points, run.switches) != progress:
+            progress, quiet, still, spot = (run.points, run.switches), now, now, None
+            continue
+        if now - quiet >= wall_limit:
+            return False
+        with rt.mutex:
+            here = _spot(run.running)
+            if here is None or here != spot:
+                spot, still = here, now
+            elif now - still >= OUTSIDE_AFTER:
+                run.release_stuck()
+    return True
+
+
+def _spot(rec: rt.ThreadRec | None) -> tuple[int, int] | None:
+    """Where the running thread stands (its innermost frame and instruction), or None
+    when it is in the plugin's own code (taking its turn: not stuck)."""
+    if rec is None or rec.ident is None or rec.outside:
+        return None
+    frame = sys._current_frames().get(rec.ident)
+    if frame is None or frame.f_code.co_filename.startswith(_PACKAGE_DIR + os.sep):
+        return None
+    return id(frame), frame.f_lasti
+
+
+def _abandon(run: rt.ControlledRun, wall_limit: float) -> None:
+    """Nothing moved for `wall_limit`: a managed thread is blocked where we cannot see (a C
+    call, a foreign lock), for good. Abort the schedule and let every other thread unwind
+    in turn, with the baton, as after any failure; what that frees may free the blocked
+    one too. Nothing of this schedule may be left where it could disturb the next one."""
     with rt.mutex:
-        run.abort(f"{name} blocked for {wall_limit:g} s outside the scheduler's view{where} "
-                  "(a C call, real I/O, or a lock created before the test)", "livelock")
-        stuck_threads = [t.thread for t in run.alive() if t.thread is not None]
+        run.release_stuck()
+        stuck = [t for t in run.alive() if t.outside]
+        places = [_stuck_at(t) for t in stuck] or ["  (no thread of the scenario is running)"]
+        run.abort(f"blocked for {wall_limit:g} s outside the scheduler's view (a C call, real "
+                  "I/O, or a lock created before the test and taken where the scheduler "
+                  "cannot see):\n" + "\n".join(places), "livelock",
+                  stuck[0] if stuck else None)
+        run.resume()
+    if run.done.acquire(True, _UNWIND_GRACE):
+        return
+    with rt.mutex:
+        left = [t for t in run.alive() if t.thread is not None]
     from . import leaks
 
-    leaks.stop(stuck_threads, wait=0.5)
+    # A thread blocked in a C call takes no exception until the call returns; it has its
+    # `pending` stop for then. Only threads that still run Python code are interrupted.
+    leaks.stop([t.thread for t in left if not t.outside and t.thread is not None], wait=0.5)
+    leaks.give_up([t.thread for t in left if t.outside and t.thread is not None])
+
+
+def _stuck_at(rec: rt.ThreadRec) -> str:
+    """`  Thread-1 at test_x.py:12: with LOCK: in libx.py:6`: the line of the test's code it
+    is on, and the innermost line when that is elsewhere (in a library)."""
+    frame = sys._current_frames().get(rec.ident) if rec.ident is not None else None
+    if frame is None:
+        return f"  {rec.name}"
+    from .frames import site_of
+
+    site = site_of(frame)
+    code = frame.f_code
+    inner = f"{os.path.basename(code.co_filename)}:{frame.f_lineno} ({code.co_name})"
+    if site is None:
+        return f"  {rec.name} in {inner}"
+    if code.co_filename == site.filename:
+        return f"  {rec.name} at {site.short}: {site.source}"
+    return f"  {rec.name} at {site.short}: {site.source} in {inner}"
+
+
+# How long the threads of an abandoned schedule get to unwind by themselves.
+_UNWIND_GRACE = 2.0

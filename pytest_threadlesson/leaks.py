@@ -18,7 +18,6 @@ every thread is blocked.
 from __future__ import annotations
 
 import ctypes
-import os
 import sys
 import threading
 import weakref
@@ -135,6 +134,14 @@ def stop(threads: list[threading.Thread], wait: float = 1.0) -> list[threading.T
     return alive
 
 
+def give_up(threads: list[threading.Thread]) -> None:
+    """Threads that cannot be stopped now (blocked in a C call, where an asynchronous
+    exception would wait, and on 3.11 disturb the next traced thread): they end when the
+    call returns, if ever; the process does not wait for them at exit."""
+    _unstoppable.extend(t for t in threads if prim._orig_is_alive(t) and not t.daemon)
+    _register_exit_guard()
+
+
 def set_exit_status(status: int) -> None:
     _exit_status[0] = status
 
@@ -165,4 +172,4 @@ def _exit_guard() -> None:
     if any(prim._orig_is_alive(t) for t in [*_unstoppable, *waiting]):
         sys.stdout.flush()
         sys.stderr.flush()
-        os._exit(_exit_status[0])
+        prim._orig_os_exit(_exit_status[0])

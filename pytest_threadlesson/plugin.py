@@ -9,8 +9,10 @@ import _thread
 import difflib
 import functools
 import importlib
+import linecache
 import os
 import random
+import re
 import sys
 import threading
 from collections.abc import Generator, Iterator
@@ -20,9 +22,11 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from . import starts
 from .defaults import DEFAULT_SCHEDULES, STRATEGIES
 from .ignore import FORMS as _RULE_FORMS
 from .ignore import IgnoreRule, parse_all
+from .kick import main_thread_kick
 
 if TYPE_CHECKING:
     from . import contention as _contention
@@ -264,6 +268,8 @@ def pytest_configure(config: pytest.Config) -> None:
     dirs = [root / ("solutions" if settings.solutions else "katas")]
     kt.install_finder(dirs, settings.kata_files)
     config.add_cleanup(kt.uninstall_finder)
+    starts.install()
+    config.add_cleanup(starts.restore)
     config.stash[progress_key] = Progress()
 
 
@@ -414,6 +420,7 @@ def _runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterat
     rt.reset_serials()
     state.main = main
     state.saved_scope = main.scope
+    starts.beginning.clear()  # threads started before this test are not its threads
     state.scope = rt.Scope(main, detect=state.instrument)
     state.before = leaks.snapshot()
     state.starts = prim.start_count
@@ -464,7 +471,10 @@ def _watched(item: pytest.Item, scope: rt.Scope,
              watch: bool) -> Generator[None, object, BaseException | None]:
     """The phase a hook wraps (`yield from` it), under the backstop when `watch`: returns
     what the phase raised, or None."""
-    watchdog = _Watchdog(scope, _deadlock_timeout(item)) if watch else None
+    watchdog = None
+    if watch:
+        main_thread_kick.install()
+        watchdog = _Watchdog(scope, _deadlock_timeout(item))
     try:
         yield
     except BaseException as exc:
@@ -472,6 +482,7 @@ def _watched(item: pytest.Item, scope: rt.Scope,
     finally:
         if watchdog is not None:
             watchdog.cancel()
+            main_thread_kick.disarm()
     return None
 
 
@@ -720,7 +731,8 @@ class _Watchdog:
             if self._cancel.acquire(True, tick):
                 return
             idents, count = self._observe()
-            moved = sampler.sample(idents) or count != seen
+            # A learner at a breakpoint() prompt is not a hang.
+            moved = sampler.sample(idents) or count != seen or _in_debugger(idents)
             seen = count
             now = rt._real_monotonic()
             if moved:
@@ -736,10 +748,7 @@ class _Watchdog:
             report.stacks["__header__"] = [f"{self.seconds:g}"]
             for t in live:
                 if t.waiting_on is None and t.ident is not None and sampler.in_call(t.ident):
-                    report.stacks[t.name].append(
-                        "inside a call the plugin cannot see into (C code, a lock not "
-                        "made by threading, I/O): it could not tell whether it is "
-                        "blocked or slow")
+                    report.stacks[t.name].append(_unseen_call(t.ident))
             rt.DeadlockTimeout.reports.append(report)
             if scope.deadlock is None:
                 scope.deadlock = report
@@ -750,8 +759,40 @@ class _Watchdog:
                     rt.unpark(t)
                 elif t.ident is not None:
                     running.append(t.ident)
+        main = threading.main_thread().ident
         for ident in running:
+            # A main thread blocked in C would never see an asynchronous exception: a
+            # signal interrupts the call, and its handler raises instead.
+            if ident == main and sampler.in_call(ident) and \
+                    main_thread_kick.kick(rt.DeadlockTimeout):
+                continue
             leaks._async_raise(ident, rt.DeadlockTimeout)
+
+
+def _in_debugger(idents: list[int]) -> bool:
+    frames = sys._current_frames()
+    for ident in idents:
+        frame = frames.get(ident)
+        while frame is not None:
+            if frame.f_globals.get("__name__") in ("bdb", "pdb"):
+                return True
+            frame = frame.f_back
+    return False
+
+
+def _unseen_call(ident: int) -> str:
+    """What a thread stuck in a call the plugin cannot see into is doing, as far as it
+    can tell from the line it is on."""
+    frame = sys._current_frames().get(ident)
+    source = linecache.getline(frame.f_code.co_filename, frame.f_lineno or 0) if frame else ""
+    if _READS_STDIN.search(source):
+        return ("waiting for someone to type a line on standard input: nobody will, a test "
+                "runs unattended (give the code its text another way, e.g. as an argument)")
+    return ("inside a call the plugin cannot see into (C code, a lock not made by "
+            "threading, I/O): it could not tell whether it is blocked or slow")
+
+
+_READS_STDIN = re.compile(r"\binput\s*\(|\bstdin\.(read|readline|readlines)\s*\(")
 
 
 class _WatchdogThread:
@@ -966,6 +1007,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             if not rec.finished and prim._orig_is_alive(t) and t not in leaks.accepted]
     if left:
         leaks.stop(left, wait=0.5)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    main_thread_kick.restore()
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

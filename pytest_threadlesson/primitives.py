@@ -15,10 +15,13 @@ made while a kata module is imported lives on after the test.
 from __future__ import annotations
 
 import _thread
+import builtins
 import concurrent.futures
 import concurrent.futures._base as futures_base
 import concurrent.futures.thread as futures_thread
+import os
 import queue
+import sys
 import threading
 import time
 import weakref
@@ -737,6 +740,67 @@ def unretrieved(owner: Any) -> list[tuple[str, BaseException]]:
     return [(o.thread, o.exc) for o in outcomes]
 
 
+# os._exit: in a test it would end the whole run at once, with no summary and whatever
+# status it was given (often 0, as if every test had passed).
+
+_orig_os_exit = os._exit
+
+
+class ExitCalled(BaseException):
+    """Raised instead of ending the process: a BaseException, so `except Exception` in the
+    learner's code does not swallow it, and not a SystemExit, which `threading` drops
+    silently when a thread raises it."""
+
+    def __init__(self, status: object) -> None:
+        super().__init__(
+            f"os._exit({status!r}) was called: it ends the whole pytest process at once "
+            f"(no other test runs, no summary, exit status {status!r}, so a red run could "
+            "look green). The plugin stopped it here instead. A test, and every thread it "
+            "starts, should finish by returning or raising.")
+
+
+def _exit(status: int) -> None:
+    __tracebackhide__ = True
+    if os.getpid() != patch_pid[0]:
+        _orig_os_exit(status)  # a forked child (multiprocessing's, say) ends as it means to
+    raise ExitCalled(status)
+
+
+patch_pid = [os.getpid()]  # the process the patch was installed in
+
+
+# input() at a terminal, with -s: the test would wait for someone to type, and a thread the
+# scheduler runs would hold the whole run up (a thread blocked in a read cannot be stopped).
+
+_orig_input = builtins.input
+_DEBUGGERS = frozenset({"pdb", "bdb", "cmd", "code"})
+
+
+class InputAtTerminal(BaseException):
+    """Raised instead of waiting for a line from the terminal."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "input() was called with the terminal as standard input (pytest -s): the test "
+            "would wait for someone to type, and tests run unattended. The plugin stopped "
+            "it here instead. Give the code its text another way, e.g. as an argument.")
+
+
+def _input(prompt: object = "") -> str:
+    __tracebackhide__ = True
+    caller = sys._getframe(1).f_globals.get("__name__", "")
+    if caller.split(".")[0] not in _DEBUGGERS and _reads_terminal():
+        raise InputAtTerminal()
+    return _orig_input(prompt)
+
+
+def _reads_terminal() -> bool:
+    try:
+        return sys.stdin is not None and sys.stdin.isatty()
+    except (AttributeError, ValueError, OSError):  # closed, or pytest's stand-in
+        return False
+
+
 # ---------------------------------------------------------------------------------------
 # The patch: install for an active test, restore whatever happens.
 
@@ -761,12 +825,15 @@ class Patch:
         if self._threads_only:
             # Leak checks alone: know who started which thread, and see thread exceptions.
             return [
+                (os, "_exit", _exit),
                 (threading.Thread, "start", _start),
                 (futures_base.Future, "set_exception", _set_exception),
                 (futures_base.Future, "result", _result),
                 (futures_base.Future, "exception", _exception),
             ]
         return [
+            (os, "_exit", _exit),
+            (builtins, "input", _input),
             (threading, "Lock", Lock),
             (threading, "RLock", RLock),
             (threading, "Condition", Condition),
@@ -795,6 +862,7 @@ class Patch:
         self._depth += 1
         if self._depth > 1:
             return
+        patch_pid[0] = os.getpid()
         saved = []
         for obj, name, value in self._targets():
             saved.append((obj, name, obj.__dict__[name]))

@@ -39,6 +39,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from . import reallocks, starts
 from .frames import Site, caller_site, is_user_file, line_of
 from .waits import DeadlockReport, LockOrderGraph, ThreadState, find_cycle
 
@@ -153,6 +154,9 @@ class ThreadRec:
         self.timed_out = False
         self.frame: types.FrameType | None = None
         self.traced = False
+        # Blocked (or busy) where the scheduler cannot see, without the baton: it waits for
+        # its turn again when it comes back (ControlledRun.release_stuck).
+        self.outside = False
 
     # A thread is a Waitable for those who join it.
     @property
@@ -422,9 +426,9 @@ def _check_all_blocked(scope: Scope, waiting: ThreadRec | None) -> None:
 def _others_may_act(scope: Scope) -> bool:
     """Whether a thread that threading does not know, started during the test, may still
     set, put or release: one started with `_thread.start_new_thread` (as CPython's
-    lock_tests starts its threads) that runs, or that has not touched a primitive yet
-    (the engine has no record of it). Threads there before the test are not the test's
-    (pytest-xdist's own threads, for one)."""
+    lock_tests starts its threads) that runs, that has not touched a primitive yet (the
+    engine has no record of it), or that has not begun yet (starts.py). Threads there
+    before the test are not the test's (pytest-xdist's own threads, for one)."""
     frames = _outermost_frames()
 
     def older(ident: int) -> bool:
@@ -434,6 +438,12 @@ def _others_may_act(scope: Scope) -> bool:
     for ident, rec in list(foreign_threads.items()):
         if not rec.parked_untimed and not older(ident):
             return True
+    states = sys._current_exceptions()
+    for ident in list(starts.beginning):
+        if ident in states or ident in foreign_threads or ident in service_threads:
+            starts.beginning.discard(ident)  # it began: seen below as any thread is
+        else:
+            return True  # started, not begun yet (or ended unseen: see starts.py)
     known = set(service_threads)
     known.update(foreign_threads)
     known.update(ident for ident, thread in list(threading._active.items())  # type: ignore[attr-defined]
@@ -441,9 +451,9 @@ def _others_may_act(scope: Scope) -> bool:
     known.update(t.ident for t in scope.threads if t.ident is not None)
     known.update(t.ident for t in outliving if t.ident is not None)
     # Every thread state, with frames or none yet (`_thread.start_new_thread` returned, the
-    # new thread not yet begun: `sys._current_frames` skips it, this does not, where the
-    # interpreter lists such a state at all: 3.10, 3.12 and later do).
-    return any(ident not in known and not older(ident) for ident in sys._current_exceptions())
+    # new thread not yet begun: `sys._current_frames` skips it, this does not, on 3.12 and
+    # later; 3.10 and 3.11 do not list it under its own ident, `starts.beginning` has it).
+    return any(ident not in known and not older(ident) for ident in states)
 
 
 def _outermost_frames() -> dict[int, types.FrameType]:
@@ -552,6 +562,11 @@ class ControlledRun:
         self.order = LockOrderGraph()
         self.futures: list[Any] = []
         self._trace_cache: dict[types.CodeType, bool] = {}
+        # Real locks (made before the test) taken through a site the scheduler saw: by
+        # id, the lock, the thread and where (reallocks.py).
+        self.real_owners: dict[int, tuple[Any, ThreadRec, Site]] = {}
+        self.real_waits = 0  # threads blocked on a RealWait right now
+        self.closed = False  # run_schedule is over: late threads only finish
 
     # -- threads ----------------------------------------------------------------------
 
@@ -574,16 +589,19 @@ class ControlledRun:
         """Last thing a managed thread does: finish, and hand the baton on without waiting."""
         sys.settrace(None)
         with mutex:
+            if rec.outside:
+                self._come_back(rec)
             rec.finished = True
             if rec is self.main:
                 self.main_done_at = self.points
             notify(rec)
-            nxt = self._choose(rec, "exit")
-            if nxt is None:
-                self.running = None
-                self.done.release()
-            else:
-                self._give(nxt)
+            if not self.closed:
+                nxt = self._choose(rec, "exit")
+                if nxt is None:
+                    self.running = None
+                    self.done.release()
+                else:
+                    self._give(nxt)
         unbind()
 
     def alive(self) -> list[ThreadRec]:
@@ -594,6 +612,8 @@ class ControlledRun:
     def point(self, rec: ThreadRec, kind: str) -> None:
         """A place where another thread may run (mutex not held)."""
         with mutex:
+            if rec.outside:
+                self._come_back(rec)
             self._count_point()
             nxt = self._choose(rec, kind)
             if nxt is not None and nxt is not rec:
@@ -608,6 +628,8 @@ class ControlledRun:
         timeout: float | None,
         site: Site | None,
     ) -> bool:
+        if rec.outside:
+            self._come_back(rec)
         rec.waiting_on = waitable
         rec.wait_site = site
         rec.timed = timeout is not None
@@ -664,15 +686,16 @@ class ControlledRun:
             self.abort(f"the scenario did not finish within {self.max_points} scheduling steps "
                        "(an endless loop, or a thread spinning while it waits?)", "livelock")
 
-    def abort(self, why: str, kind: str) -> None:
+    def abort(self, why: str, kind: str, who: ThreadRec | None = None) -> None:
         self.aborted = why
-        self.failures.append(Failure(self.running.name if self.running else "?",
-                                     ScheduleAborted(why), kind))
+        who = who or self.running
+        self.failures.append(Failure(who.name if who else "?", ScheduleAborted(why), kind))
         for t in self.alive():
             t.pending = ScheduleAborted(why)
             t.blocked = False
 
     def _switch(self, rec: ThreadRec, nxt: ThreadRec) -> None:
+        """Hand the baton to `nxt` (or to nobody: IDLE) and wait for it to come back."""
         self.switches += 1
         self._give(nxt)
         mutex.release()
@@ -682,14 +705,59 @@ class ControlledRun:
             mutex.acquire()
 
     def _give(self, nxt: ThreadRec) -> None:
+        if nxt is IDLE:
+            self.running = None  # the next thread to come back from outside takes it
+            return
         self.running = nxt
         if nxt.frame is not None:
             self._log(nxt, nxt.frame)
         nxt.baton.release()
 
+    def release_stuck(self) -> ThreadRec | None:
+        """The running thread is blocked where the scheduler cannot see (a lock taken inside
+        a library, real I/O): let the others run meanwhile (mutex held). It is outside until
+        its next step, where it waits for its turn like any runnable thread. Which thread
+        runs next is still the strategy's choice; when the blocked thread comes back is up
+        to the OS, so a schedule with such a wait may not replay exactly."""
+        rec = self.running
+        if rec is None or rec.finished or rec.outside or self.closed:
+            return None
+        rec.outside = True
+        nxt = self._choose(None, "outside")
+        self._give(IDLE if nxt is None else nxt)
+        return rec
+
+    def resume(self) -> None:
+        """After `abort` from outside the threads (mutex held): when nobody holds the
+        baton, give it to a thread, which then unwinds and hands it on."""
+        if self.running is None:
+            nxt = self._choose(None, "abort")
+            if nxt is not None:
+                self._give(nxt)
+
+    def _come_back(self, rec: ThreadRec) -> None:
+        """A thread that was outside is at a step again (mutex held): its turn first."""
+        rec.outside = False
+        if self.closed:
+            return
+        if self.running is None:
+            self.running = rec
+            return
+        mutex.release()
+        try:
+            rec.baton.acquire()
+        finally:
+            mutex.acquire()
+
     def _choose(self, rec: ThreadRec | None, kind: str) -> ThreadRec | None:
         while True:
-            runnable = [t for t in self.threads if not t.finished and not t.blocked]
+            if self.real_waits:
+                for t in self.threads:
+                    if t.blocked and isinstance(t.waiting_on, reallocks.RealWait) \
+                            and t.waiting_on.ready():
+                        t.blocked = False
+            runnable = [t for t in self.threads
+                        if not t.finished and not t.blocked and not t.outside]
             sleepers = [t for t in self.threads
                         if not t.finished and t.blocked and t.sleeping]
             options = list(runnable)
@@ -709,6 +777,8 @@ class ControlledRun:
             live = self.alive()
             if not live:
                 return None
+            if any(t.outside for t in live):
+                return IDLE  # nothing to run until a thread comes back from outside
             self._declare_deadlock(live)
 
     def _advance(self, until: float) -> None:
@@ -725,13 +795,13 @@ class ControlledRun:
             for t in live:
                 t.blocked = False
             return
-        states = [t.state() for t in live]
+        states = [self._state(t) for t in live]
         cycle = None
         for t in live:
             cycle = find_cycle(t)
             if cycle is not None:
                 break
-        report = (DeadlockReport.cycle([t.state() for t in cycle]) if cycle
+        report = (DeadlockReport.cycle([self._state(t) for t in cycle]) if cycle
                   else DeadlockReport.all_blocked(states))
         if self.deadlock is None:
             self.deadlock = report
@@ -739,6 +809,38 @@ class ControlledRun:
         for t in live:
             t.pending = DeadlockError(self.deadlock)
             t.blocked = False
+
+    def _state(self, rec: ThreadRec) -> ThreadState:
+        """`rec.state()`, with the real locks it took where the scheduler saw it."""
+        state = rec.state()
+        for lock, owner, site in self.real_owners.values():
+            if owner is rec and reallocks.is_held(lock):
+                state.held.append((lock, site))
+        return state
+
+    # -- real locks -------------------------------------------------------------------
+
+    def _wait_real(self, rec: ThreadRec, frame: types.FrameType,
+                   site: reallocks.AcquireSite) -> None:
+        """`frame` is about to take (or wait for) what `site` names: when that is a real
+        lock someone else holds, wait for it here, cooperatively (reallocks.py)."""
+        obj = reallocks.resolve(frame, site)
+        if obj is None or not reallocks.cooperative(obj, site.method):
+            return
+        code = frame.f_code
+        where = Site(code.co_filename, frame.f_lineno or 0, code.co_name)
+        with mutex:
+            if not reallocks.is_free(obj):
+                wait = reallocks.RealWait(obj, site, self.real_owners)
+                self.real_waits += 1
+                try:
+                    self.block(rec, wait, wait.ready, None, where)
+                finally:
+                    self.real_waits -= 1
+                _refresh_locals(frame)
+            lock = reallocks.lock_of(obj)
+            if lock is not None and site.method == "acquire":
+                self.real_owners[id(lock)] = (lock, rec, where)
 
     # -- byte-code preemption -----------------------------------------------------------
 
@@ -749,7 +851,11 @@ class ControlledRun:
 
         def local(frame: types.FrameType, event: str, arg: Any) -> Any:
             if event == "opcode":
-                run._on_opcode(rec, frame)
+                try:
+                    run._on_opcode(rec, frame)
+                except BaseException:
+                    _opcodes_off(frame)
+                    raise
             elif event == "line":
                 rec.frame = frame
                 run._log(rec, frame)
@@ -789,6 +895,9 @@ class ControlledRun:
         sys.settrace(global_trace)
 
     def _on_opcode(self, rec: ThreadRec, frame: types.FrameType) -> None:
+        if rec.outside:
+            with mutex:
+                self._come_back(rec)
         error = rec.pending
         if error is not None:
             # The schedule was aborted (a step limit): unwind this thread now. Raising in a
@@ -813,24 +922,27 @@ class ControlledRun:
             return
         if frame.f_lineno in _assert_lines(frame.f_code):
             return  # an assert's message must show the values it compared
-        if frame.f_lasti in _private_offsets(frame.f_code):
+        code = frame.f_code
+        if frame.f_lasti in _private_offsets(code):
             return
-        if not self.strategy.preempt(frame):
-            return
-        with mutex:
-            nxt = self._choose(rec, "opcode")
-            if nxt is None or nxt is rec:
-                return
-            self._switch(rec, nxt)
-        if _TRAMPOLINE_COPIES_LOCALS and (frame.f_code.co_cellvars or frame.f_code.co_freevars):
-            # Before 3.13 the interpreter copies a traced frame's variables into f_locals
-            # before calling us and writes them back after: cells (closure variables) too.
-            # Other threads ran meanwhile; refresh the copy so that the write-back does
-            # not undo what they wrote to a shared `nonlocal`.
-            frame.f_locals  # noqa: B018
+        if self.strategy.preempt(frame):
+            with mutex:
+                nxt = self._choose(rec, "opcode")
+                switch = nxt is not None and nxt is not rec
+                if switch:
+                    self._switch(rec, nxt)  # type: ignore[arg-type]
+            if switch:
+                _refresh_locals(frame)
+        sites = _real_sites.get(code)
+        if sites is None:
+            sites = _real_sites[code] = reallocks.acquire_sites(code)
+        if sites:
+            site = sites.get(frame.f_lasti)
+            if site is not None:
+                self._wait_real(rec, frame, site)
 
     def _log(self, rec: ThreadRec, frame: types.FrameType) -> None:
-        if self.failures or frame.f_lineno is None:
+        if self.failures or frame.f_lineno is None or rec.outside:
             return  # what happens while threads unwind from a failure is noise
         code = frame.f_code
         site = Site(code.co_filename, frame.f_lineno,
@@ -872,7 +984,28 @@ def _chain(ours: Callable[..., Any], theirs: Callable[..., Any]) -> Callable[...
     return both
 
 
+def _refresh_locals(frame: types.FrameType) -> None:
+    """After a switch inside the trace function. Before 3.13 the interpreter copies a
+    traced frame's variables into f_locals before calling us and writes them back after:
+    cells (closure variables) too. Other threads ran meanwhile; refresh the copy so that
+    the write-back does not undo what they wrote to a shared `nonlocal`."""
+    if _TRAMPOLINE_COPIES_LOCALS and (frame.f_code.co_cellvars or frame.f_code.co_freevars):
+        frame.f_locals  # noqa: B018
+
+
+def _opcodes_off(frame: types.FrameType | None) -> None:
+    """Before an exception leaves the trace function (which ends tracing for the thread):
+    no more opcode events for its frames. 3.12.1 would still deliver them, to a trace
+    function it has already cleared, and crash (a NULL call in legacy_tracing.c)."""
+    while frame is not None:
+        frame.f_trace_opcodes = False
+        frame = frame.f_back
+
+
+# `_choose`'s answer when nothing can run until a thread comes back from outside.
+IDLE = ThreadRec("(idle)")
 LEAK_GRACE_POINTS = 2000
+_real_sites: dict[types.CodeType, dict[int, reallocks.AcquireSite]] = {}
 _opcode_ready: set[types.CodeType] = set()
 _opcode_seen: set[types.CodeType] = set()
 _TRAMPOLINE_COPIES_LOCALS = sys.version_info < (3, 13)

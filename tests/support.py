@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -45,3 +47,12 @@ def report_lines(result: pytest.RunResult) -> list[str]:
     lines = result.outlines
     ends = [n for n, line in enumerate(lines) if "short test summary info" in line]
     return lines[:ends[0]] if ends else lines
+
+
+def run_threads(*targets: Callable[[], object]) -> None:
+    """Start a thread per target, then join them all (test code: traced by explore)."""
+    threads = [threading.Thread(target=t) for t in targets]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()

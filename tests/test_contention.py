@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from support import run_threads
 
 from pytest_threadlesson.contention import (
     DEFAULT_SCHEDULES,
@@ -45,14 +46,6 @@ def failure_of(scenario: Callable[[], object], *, seed: int, test_id: str = "sce
     with pytest.raises(ScheduleFailure) as info:
         explore(scenario, seed=seed, test_id=test_id, strategy=strategy)
     return info.value
-
-
-def run_threads(*targets: Callable[[], object]) -> None:
-    threads = [threading.Thread(target=t) for t in targets]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
 
 
 # ---------------------------------------------------------------------------------------

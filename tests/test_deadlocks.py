@@ -9,6 +9,7 @@ that arrives in a second or two is the instant detection, not the timeout.
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -587,6 +588,62 @@ def test_runs_next():
                      r"made by threading, I/O\): it could not tell whether it is blocked "
                      r"or slow$", out, re.MULTILINE), out
     assert result.duration < INSTANT
+
+
+def test_a_main_thread_stuck_in_a_call_we_cannot_see_is_stopped_and_the_run_goes_on(
+        pytester: pytest.Pytester) -> None:
+    # An asynchronous exception never reaches a thread blocked in C; for the main thread a
+    # signal interrupts the call. Before, this run hung until pytester's timeout.
+    path = pytester.makepyfile(test_main_in_c=HEADER + """
+import _thread
+
+REAL = _thread.allocate_lock()
+REAL.acquire()
+
+
+@pytest.mark.deadlock_timeout(0.5)
+def test_takes_a_real_lock_nobody_releases():
+    REAL.acquire()  # stuck here
+
+
+def test_runs_next():
+    assert True
+""")
+    result = run(pytester)
+
+    result.assert_outcomes(failed=1, passed=1)
+    out = result.stdout.str()
+    assert "threadlesson: no progress before the deadlock timeout" in out
+    assert re.search(rf"^\s+MainThread\s+holds nothing\n\s+now at "
+                     rf"{re.escape(site(path, '# stuck here'))} in "
+                     r"test_takes_a_real_lock_nobody_releases: ", out, re.MULTILINE), out
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+
+
+def test_a_learner_at_a_breakpoint_is_not_stopped_by_the_backstop(
+        pytester: pytest.Pytester) -> None:
+    # At a pdb prompt nothing moves for as long as the learner reads: not a hang. The
+    # debugger command below blocks for a second, twice the deadlock timeout.
+    pytester.makepyfile(test_debugging=HEADER + """
+@pytest.mark.deadlock_timeout(0.5)
+def test_stops_at_a_breakpoint():
+    value = 41
+    breakpoint()
+    assert value + 1 == 42
+""")
+    commands = b"\n".join([
+        b"import _thread; pause = _thread.allocate_lock(); pause.acquire()",
+        b"pause.acquire(True, 1.0)",
+        b"p 'still debugging'",
+        b"c",
+    ]) + b"\n"
+    result = pytester.run(sys.executable, "-m", "pytest", "-s", "-p", "no:randomly",
+                          "-p", "no:cacheprovider", "-p", "no:xdist", stdin=commands,
+                          timeout=60)
+    out = result.stdout.str()
+    assert "'still debugging'" in out, out
+    assert "no progress before the deadlock timeout" not in out, out
+    result.assert_outcomes(passed=1)
 
 
 # ---------------------------------------------------------------------------------------

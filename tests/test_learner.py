@@ -10,8 +10,10 @@ endless loop, a thread started at import time...) look like.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -437,6 +439,46 @@ def test_an_endless_loop_in_a_plain_call_is_reported_where_it_spins(
     report = failure_sections(result)["test_no_numbers_means_no_squares"]
     assert f"now at k01_join.py:{line}" in report, report
     assert "k01_join: hang (the report above)" in kata_summary(result), kata_summary(result)
+    assert_other_katas_ran(result, solved="",
+                           red={"k03_lost_update": "race", "k08_reentrant": "deadlock"})
+
+
+def test_os_exit_in_a_kata_fails_that_kata_and_the_run_goes_on(
+        pytester: pytest.Pytester) -> None:
+    # Before, os._exit(0) ended the whole run at once: no other kata, no summary, status 0.
+    katas = make_tree(pytester, solved=("k01_join",))
+    text = edit(katas / "k01_join.py", "    return results\n",
+                "    import os\n    os._exit(0)\n    return results\n")
+    result = run(pytester, "katas/")
+    report = failure_sections(result)["test_no_numbers_means_no_squares"]
+    assert flat("os._exit(0) was called: it ends the whole pytest process at once") in flat(
+        report), report
+    assert names(report, "k01_join.py", line_of(text, "os._exit(0)")), report
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    assert_other_katas_ran(result, solved="",
+                           red={"k03_lost_update": "race", "k08_reentrant": "deadlock"})
+
+
+def test_input_in_a_kata_run_with_s_fails_that_kata_and_the_run_goes_on(
+        pytester: pytest.Pytester) -> None:
+    # With -s, input() reads the learner's terminal (here a pseudo-terminal nobody types
+    # at). Before, the run hung: a thread the scheduler runs, blocked in a read, cannot be
+    # stopped, and it holds the terminal's lock for every later read.
+    katas = make_tree(pytester, solved=("k01_join",))
+    text = edit(katas / "k01_join.py", "    return results\n",
+                "    input('go? ')\n    return results\n")
+    controller, terminal = os.openpty()
+    try:
+        result = pytester.run(sys.executable, "-m", "pytest", "-s", "katas/",
+                              stdin=terminal, timeout=TIMEOUT)
+    finally:
+        os.close(terminal)
+        os.close(controller)
+    report = failure_sections(result)["test_no_numbers_means_no_squares"]
+    assert names(report, "k01_join.py", line_of(text, "input(")), report
+    assert flat("input() was called with the terminal as standard input (pytest -s)") in \
+        flat(report), report
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
     assert_other_katas_ran(result, solved="",
                            red={"k03_lost_update": "race", "k08_reentrant": "deadlock"})
 
