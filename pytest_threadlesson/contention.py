@@ -277,8 +277,7 @@ def run_schedule(
                 # be gone too, so that the next schedule's `threading.active_count()` and
                 # `enumerate()` see none of them (a real join: they are on their way out).
                 for t in run.threads:
-                    if t.thread is not None and t.thread.ident is not None:
-                        prim._orig_join(t.thread, wall_limit)
+                    prim.wait_os_exit(t, wall_limit)
         except BaseException:  # Ctrl-C: unwind the schedule's threads before leaving
             with rt.mutex:
                 if run.aborted is None:
@@ -380,11 +379,14 @@ def _abandon(run: rt.ControlledRun, wall_limit: float) -> None:
     if run.done.acquire(True, _UNWIND_GRACE):
         return
     with rt.mutex:
-        left = [t for t in run.alive() if t.thread is not None]
+        left = run.alive()
     from . import leaks
 
     # A thread blocked in a C call takes no exception until the call returns; it has its
     # `pending` stop for then. Only threads that still run Python code are interrupted.
+    for t in left:
+        if t.thread is None and not t.outside:  # a `_thread` thread: nothing to join
+            leaks.interrupt(t, t.ident)
     leaks.stop([t.thread for t in left if not t.outside and t.thread is not None], wait=0.5)
     leaks.give_up([t.thread for t in left if t.outside and t.thread is not None])
 

@@ -113,18 +113,23 @@ def _async_raise(ident: int, exc: type[BaseException]) -> bool:
     return bool(done == 1)
 
 
+def interrupt(rec: rt.ThreadRec | None, ident: int | None) -> None:
+    """Make a thread stop: woken with a pending stop where it waits on one of ours, an
+    asynchronous exception where it runs (taken when it next runs Python code)."""
+    with rt.mutex:
+        if rec is not None and not rec.finished:
+            rec.pending = rt.ThreadlessonStop("stopped by threadlesson: it outlived its test")
+            if rec.waiting_on is not None:
+                rt.unpark(rec)
+                return
+    if ident is not None:
+        _async_raise(ident, rt.ThreadlessonStop)
+
+
 def stop(threads: list[threading.Thread], wait: float = 1.0) -> list[threading.Thread]:
     """Stop leaked threads as far as possible; returns those still alive."""
     for t in threads:
-        rec = prim.threads.get(t)
-        with rt.mutex:
-            if rec is not None and not rec.finished:
-                rec.pending = rt.ThreadlessonStop("stopped by threadlesson: it outlived its test")
-                if rec.waiting_on is not None:
-                    rt.unpark(rec)
-                    continue
-        if t.ident is not None:
-            _async_raise(t.ident, rt.ThreadlessonStop)
+        interrupt(prim.threads.get(t), t.ident)
     deadline = rt._real_monotonic() + wait
     for t in threads:
         prim._orig_join(t, max(0.0, deadline - rt._real_monotonic()))

@@ -19,6 +19,7 @@ import builtins
 import concurrent.futures
 import concurrent.futures._base as futures_base
 import concurrent.futures.thread as futures_thread
+import functools
 import os
 import queue
 import sys
@@ -636,6 +637,84 @@ def _thread_body(rec: ThreadRec, body: Callable[[], None]) -> None:
             rt.unbind()
 
 
+def start_raw_thread(original: Callable[..., int], function: Callable[..., object],
+                     args: tuple[Any, ...], kwargs: dict[str, Any] | None = None) -> int:
+    """`_thread.start_new_thread` (starts.py) while a thread of an `explore` schedule
+    calls it: the new thread is one of the schedule's, as a `threading.Thread` would be,
+    waits for its turn and is traced. Elsewhere the thread starts as usual."""
+    parent = rt._local.rec
+    run = parent.run if parent is not None else None
+    if run is None or parent is None or run.closed or not parent.entered or parent.finished \
+            or not isinstance(args, tuple) or not (kwargs is None or isinstance(kwargs, dict)):
+        return original(function, args, *(() if kwargs is None else (kwargs,)))
+    rec = ThreadRec("_thread")
+    rec.start_site = caller_site(3)
+    with rt.mutex:
+        run.add_thread(rec)
+        rec.name = f"_thread-{rec.idx}"  # numbered in the schedule: the same every run
+
+    def body() -> None:
+        try:
+            function(*args, **(kwargs or {}))
+        except SystemExit:
+            pass  # as `_thread` does: the thread just ends
+
+    try:
+        if _JOINABLE is not None:  # 3.13 and later: a handle to wait for the OS thread
+            handle = _JOINABLE(functools.partial(_thread_body, rec, body), daemon=True)
+            rec.os_exit = handle.join
+            ident: int = handle.ident
+        else:
+            ident = original(_raw_body, (rec, body))
+    except BaseException:
+        with rt.mutex:
+            rec.finished = True
+        raise
+    rt.scheduling_point("start")
+    return ident
+
+
+_JOINABLE = getattr(_thread, "start_joinable_thread", None)
+
+
+def _raw_body(rec: ThreadRec, body: Callable[[], None]) -> None:
+    """To 3.12: a lock that the interpreter releases when this OS thread is gone."""
+    sentinel = _thread._set_sentinel()  # type: ignore[attr-defined]
+
+    def os_exit(timeout: float) -> None:
+        if sentinel.acquire(True, timeout):
+            sentinel.release()
+
+    rec.os_exit = os_exit
+    _thread_body(rec, body)
+
+
+def wait_os_exit(rec: ThreadRec, timeout: float) -> None:
+    """A finished thread of a schedule has only to return from C: wait until its OS
+    thread is gone, so that what the OS and `_thread` report agrees with our records."""
+    if rec.thread is not None:
+        if rec.thread.ident is not None:
+            _orig_join(rec.thread, timeout)
+    elif rec.os_exit is not None:
+        rec.os_exit(timeout)
+
+
+def _count() -> int:
+    """`_thread._count()`: under `explore`, the threads the schedule has finished are not
+    counted (CPython's lock tests wait for the count to drop; virtual time would not wait
+    for a real exit)."""
+    me = rt._local.rec
+    run = me.run if me is not None else None
+    if run is not None:
+        for t in list(run.threads):
+            if t.finished and t is not me:
+                wait_os_exit(t, 1.0)
+    return _orig_count()
+
+
+_orig_count = _thread._count
+
+
 def _join(self: Any, timeout: float | None = None) -> None:
     rec = threads.get(self)
     if rec is None or rt._local.rec is None:
@@ -845,6 +924,7 @@ class Patch:
             (threading.Thread, "start", _start),
             (threading.Thread, "join", _join),
             (threading.Thread, "is_alive", _is_alive),
+            (_thread, "_count", _count),
             (queue, "SimpleQueue", queue._PySimpleQueue),  # type: ignore[attr-defined]
             (queue, "time", rt.monotonic),
             (time, "sleep", rt.sleep),

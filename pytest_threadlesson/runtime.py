@@ -29,6 +29,7 @@ from __future__ import annotations
 import _thread
 import ast
 import dis
+import math
 import re
 import sys
 import threading
@@ -157,6 +158,12 @@ class ThreadRec:
         # Blocked (or busy) where the scheduler cannot see, without the baton: it waits for
         # its turn again when it comes back (ControlledRun.release_stuck).
         self.outside = False
+        # A `_thread` thread of a schedule: waits (at most the given seconds) until its OS
+        # thread is gone, after its record finished (primitives.start_raw_thread).
+        self.os_exit: Callable[[float], object] | None = None
+        # A sleeper under explore: the threads that were runnable when it began to sleep
+        # and have not run since; it wakes early only once they all have (fairness).
+        self.yields_to: set[int] = set()
 
     # A thread is a Waitable for those who join it.
     @property
@@ -636,6 +643,9 @@ class ControlledRun:
         rec.sleeping = waitable is SLEEP
         rec.deadline = None if timeout is None else self.now + timeout
         rec.timed_out = False
+        if rec.sleeping:
+            rec.yields_to = {t.idx for t in self.threads if t is not rec and not t.finished
+                             and not t.blocked and not t.outside}
         waitable.waiters.append(rec)
         try:
             while True:
@@ -657,6 +667,7 @@ class ControlledRun:
             rec.wait_site = None
             rec.timed = False
             rec.sleeping = False
+            rec.yields_to.clear()
             rec.deadline = None
 
     def _leak_check(self) -> None:
@@ -758,8 +769,21 @@ class ControlledRun:
                         t.blocked = False
             runnable = [t for t in self.threads
                         if not t.finished and not t.blocked and not t.outside]
+            # A sleeper may wake before a runnable thread has run (a sleep guarantees
+            # nothing), but not again and again while one waits: it yields to the threads
+            # that could run when it began to sleep, until each of them has had a turn
+            # (the fairness of CHESS's fair scheduler, Musuvathi & Qadeer 2008). Else a
+            # loop that polls with sleeps would starve a thread for ever in virtual time.
+            # Waking a sleeper lets time pass until its deadline: never past a timed wait's
+            # deadline, which then comes first (it times out, and its thread may run).
+            ready = {t.idx for t in runnable}
+            first_timeout = min((t.deadline for t in self.threads
+                                 if not t.finished and t.blocked and t.timed
+                                 and not t.sleeping and t.deadline is not None),
+                                default=math.inf)
             sleepers = [t for t in self.threads
-                        if not t.finished and t.blocked and t.sleeping]
+                        if not t.finished and t.blocked and t.sleeping
+                        and not t.yields_to & ready and (t.deadline or 0.0) <= first_timeout]
             options = list(runnable)
             if sleepers:
                 options.append(min(sleepers, key=lambda t: (t.deadline or 0.0, t.idx)))
@@ -769,6 +793,8 @@ class ControlledRun:
                     self.strategy.choose(options, current_, kind)
                 if pick.blocked:
                     self._advance(pick.deadline or self.now)
+                for t in self.threads:
+                    t.yields_to.discard(pick.idx)
                 return pick
             timed = [t for t in self.threads if not t.finished and t.blocked and t.timed]
             if timed:
@@ -996,7 +1022,13 @@ def _refresh_locals(frame: types.FrameType) -> None:
 def _opcodes_off(frame: types.FrameType | None) -> None:
     """Before an exception leaves the trace function (which ends tracing for the thread):
     no more opcode events for its frames. 3.12.1 would still deliver them, to a trace
-    function it has already cleared, and crash (a NULL call in legacy_tracing.c)."""
+    function it has already cleared, and crash (a NULL call in legacy_tracing.c).
+
+    On 3.12 only: from 3.13 on, a frame's `f_trace_opcodes = False` takes the opcode
+    events off its code object for every thread, and the other threads of the schedule,
+    running the same function, would go on unseen (a spinning one never unwinds)."""
+    if not _OPCODES_OFF_NEEDED:
+        return
     while frame is not None:
         frame.f_trace_opcodes = False
         frame = frame.f_back
@@ -1009,6 +1041,7 @@ _real_sites: dict[types.CodeType, dict[int, reallocks.AcquireSite]] = {}
 _opcode_ready: set[types.CodeType] = set()
 _opcode_seen: set[types.CodeType] = set()
 _TRAMPOLINE_COPIES_LOCALS = sys.version_info < (3, 13)
+_OPCODES_OFF_NEEDED = sys.version_info[:2] == (3, 12)
 _assert_cache: dict[str, frozenset[int]] = {}
 
 

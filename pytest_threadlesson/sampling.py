@@ -9,29 +9,38 @@ timeout) and counts as progress any sign that a thread moved through its code:
 
 * its stack changed: a call or a return happened since the last sample;
 * it was inside a call at the last sample (stopped at a call instruction: a C function,
-  a real lock, a sleep, I/O) and is somewhere else now: the call returned.
+  a real lock, a sleep, I/O) and is somewhere else now: the call returned;
+* it was inside the same call at both samples and its CPU clock moved in between: it ran
+  (an event loop returns from `select()` to run its callbacks and calls it again, and is
+  found there each time; a long C computation works). A thread blocked in a lock, a sleep
+  or a read uses no CPU.
 
 What does not count: a thread that stays in one function and calls nothing, however fast
-it runs (`while not done: pass`): that is the busy loop the backstop is for. A thread
-sampled inside the same call twice may be blocked or may have returned and called again:
-the sampler cannot tell, and the report says so.
+it runs (`while not done: pass`): that is the busy loop the backstop is for. Where the
+platform gives no per-thread CPU clock (it is read on Linux only), a thread sampled
+inside the same call twice may be blocked or may have returned and called again: the
+sampler cannot tell, and the report says so.
 """
 
 from __future__ import annotations
 
 import dis
 import sys
+import threading
+import time
 import types
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+_LINUX = sys.platform.startswith("linux")
 MAX_DEPTH = 64  # callers compared; deeper stacks are rare, and the innermost part moves
 
 _CALL_OPS = frozenset(
     op for name, op in dis.opmap.items()
-    if name.startswith("CALL") or name in ("BEFORE_WITH", "SETUP_WITH", "WITH_EXCEPT_START",
-                                            "BEFORE_ASYNC_WITH", "FOR_ITER", "SEND",
-                                            "IMPORT_NAME")
+    # (3.11's specialised PRECALL runs a C function itself: the thread is found there)
+    if name.startswith("CALL") or name in ("PRECALL", "BEFORE_WITH", "SETUP_WITH",
+                                            "WITH_EXCEPT_START", "BEFORE_ASYNC_WITH",
+                                            "FOR_ITER", "SEND", "IMPORT_NAME")
 )
 
 
@@ -44,9 +53,31 @@ class Position:
     code: types.CodeType
     lasti: int
     in_call: bool
+    cpu: int | None = None  # the thread's CPU clock in ns, where the platform gives one
 
 
-def position_of(frame: types.FrameType) -> Position:
+def cpu_clock(ident: int) -> int | None:
+    """Nanoseconds of CPU the thread `ident` has used, or None where that is unknown.
+
+    Read by the thread's kernel id, never by its pthread handle: a handle of a thread that
+    has just ended may point at freed memory, while a kernel id that has ended is only an
+    error (a reused one at worst reads another thread's clock: a false "moved", the safe
+    way to be wrong). The clock id is Linux's CPU clock of a thread,
+    `MAKE_THREAD_CPUCLOCK(tid, CPUCLOCK_SCHED)`, as glibc's `pthread_getcpuclockid` makes it.
+    """
+    if not _LINUX:
+        return None
+    thread = threading._active.get(ident)  # type: ignore[attr-defined]
+    native = getattr(thread, "native_id", None)
+    if not native:
+        return None
+    try:
+        return time.clock_gettime_ns((~native << 3) | 6)
+    except (OSError, OverflowError):
+        return None  # it has just ended
+
+
+def position_of(frame: types.FrameType, cpu: int | None = None) -> Position:
     code = frame.f_code
     lasti = frame.f_lasti
     raw = code.co_code
@@ -56,7 +87,7 @@ def position_of(frame: types.FrameType) -> Position:
     while caller is not None and len(callers) < MAX_DEPTH:
         callers.append((caller.f_code, caller.f_lasti))
         caller = caller.f_back
-    return Position(tuple(callers), code, lasti, in_call)
+    return Position(tuple(callers), code, lasti, in_call, cpu)
 
 
 def moved(before: Position | None, after: Position | None) -> bool:
@@ -65,7 +96,11 @@ def moved(before: Position | None, after: Position | None) -> bool:
         return before is not after  # it entered or left Python code
     if before.callers != after.callers or before.code is not after.code:
         return True
-    return before.in_call and after.lasti != before.lasti
+    if not before.in_call:
+        return False
+    if after.lasti != before.lasti:
+        return True
+    return before.cpu is not None and after.cpu is not None and after.cpu > before.cpu
 
 
 class ProgressSampler:
@@ -79,7 +114,7 @@ class ProgressSampler:
         now: dict[int, Position | None] = {}
         for ident in idents:
             frame = frames.get(ident)
-            now[ident] = position_of(frame) if frame is not None else None
+            now[ident] = position_of(frame, cpu_clock(ident)) if frame is not None else None
         del frames
         last, self._last = self._last, now
         if now.keys() != last.keys():

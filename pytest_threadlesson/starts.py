@@ -11,11 +11,13 @@ loaded machine that gap is long enough for every other thread to park: the check
 
 So the plugin wraps `_thread.start_new_thread` for the whole session, from
 `pytest_configure` (before test modules are imported and bind the name) until the config's
-cleanup. The wrapper starts the thread exactly as before (same function, same arguments,
-same errors, same object in an unraisable report) and notes the new ident in `beginning`;
-the check treats a noted ident as a thread that may act until it sees it begin. A thread
-that begins and ends between two checks stays noted until the next test: then a deadlock
-is left to the backstop, never reported falsely.
+cleanup. Outside `explore` the wrapper starts the thread exactly as before (same function,
+same arguments, same errors, same object in an unraisable report); inside a schedule the
+new thread is one of the schedule's, waiting for its turn like a `threading.Thread`
+(`primitives.start_raw_thread`). Either way it notes the new ident in `beginning`, and the
+check treats a noted ident as a thread that may act until it sees it begin. A thread that
+begins and ends between two checks stays noted until the next test: then a deadlock is
+left to the backstop, never reported falsely.
 """
 
 from __future__ import annotations
@@ -31,7 +33,12 @@ _NAMES = ("start_new_thread", "start_new")  # `start_new`: the old alias, to 3.1
 
 
 def start_new_thread(*args: Any, **kwargs: Any) -> int:
-    ident: int = _original(*args, **kwargs)
+    if len(args) in (2, 3) and not kwargs:
+        from .primitives import start_raw_thread  # (imported late: primitives imports us)
+
+        ident = start_raw_thread(_original, *args)
+    else:
+        ident = _original(*args, **kwargs)  # wrong arguments: `_thread`'s own error
     beginning.add(ident)
     return ident
 

@@ -549,6 +549,37 @@ def test_a_long_busy_test_on_real_locks_is_not_stopped_by_the_backstop(
     result.assert_outcomes(passed=1)
 
 
+def test_an_event_loop_that_keeps_working_is_not_stopped_by_the_backstop(
+        pytester: pytest.Pytester) -> None:
+    # An asyncio loop spends its time in select() and returns to the same call between
+    # its callbacks: every sample finds it at the same place. It works all the same (its
+    # CPU clock moves), so the backstop must not fire. Seen on a real readers-writer
+    # library's asyncio tests.
+    pytester.makepyfile(test_loop=HEADER + """
+import asyncio
+
+
+@pytest.mark.deadlock_timeout(0.3)
+def test_tasks_run_for_much_longer_than_the_timeout():
+    async def worker(done):
+        for _ in range(400):
+            await asyncio.sleep(0.003)
+        done.append(1)
+
+    async def main():
+        done = []
+        await asyncio.gather(*(worker(done) for _ in range(4)))
+        return len(done)
+
+    assert asyncio.run(main()) == 4
+""")
+    result = run(pytester)
+
+    out = result.stdout.str()
+    assert "no progress before the deadlock timeout" not in out, out
+    result.assert_outcomes(passed=1)
+
+
 def test_a_thread_stuck_in_a_call_we_cannot_see_is_stopped_and_the_report_says_so(
         pytester: pytest.Pytester) -> None:
     path = pytester.makepyfile(test_stuck_in_c=HEADER + """

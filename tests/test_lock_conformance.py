@@ -10,11 +10,20 @@ them. Each test first checks that the patch is in place, so none of them can pas
 CPython's own classes.
 
 lock_tests differs between Python versions; the file is the installed Python's own.
+
+The same tests run again inside `contention.explore`, each test method (with its setUp and
+tearDown) as a scenario under several seeded schedules: there lock_tests' own threads are
+threads of the schedule, and its sleeps and timeouts are virtual time. A few of them
+assume that a thread reaches a point within a real-time bound ("one thread is late" by
+sleeping longer than the others' timeout); a schedule may delay any thread for as long as
+it likes (a sleep guarantees nothing), so those few are not run there.
 """
 
 from __future__ import annotations
 
+import sys
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -83,3 +92,55 @@ def test_every_class_of_lock_tests_is_run() -> None:
               if name.endswith("Tests") and not name.startswith("Base")
               and isinstance(getattr(lock_tests, name), type)}
     assert public <= bases
+
+
+# ---------------------------------------------------------------------------------------
+# Inside explore
+
+CLASSES = (TestLock, TestRLock, TestEvent, TestCondition, TestSemaphore,
+           TestBoundedSemaphore, TestBarrier)
+
+# Tests that assume a thread gets somewhere within a real-time bound: under explore, where
+# any thread may be delayed for any virtual time, they fail by their own assumption.
+TIMING_DEPENDENT = {
+    # a thread sleeps 1 s "late"; the others' 0.5 s timeouts must fire first
+    "TestBarrier.test_timeout",
+    # a thread polls until the others wait, inside the barrier's 2 s default timeout
+    "TestBarrier.test_abort_and_reset",
+    # 10 passes of 5 threads, polled for with a 30 s time limit
+    "TestBarrier.test_barrier_10",
+}
+if sys.version_info < (3, 11):
+    # 3.10's version: a thread sleeps 1 s "later than the default timeout of 0.3s"
+    TIMING_DEPENDENT.add("TestBarrier.test_default_timeout")
+SCHEDULES = 5
+
+
+def _cases() -> Iterator[Any]:
+    for cls in CLASSES:
+        for name in sorted(n for n in dir(cls) if n.startswith("test_")):
+            case_id = f"{cls.__name__}.{name}"
+            marks = [pytest.mark.skip(reason="timing-dependent: " + case_id)] \
+                if case_id in TIMING_DEPENDENT else []
+            yield pytest.param(cls, name, id=case_id, marks=marks)
+
+
+@pytest.mark.parametrize(("cls", "name"), list(_cases()))
+def test_lock_tests_inside_explore(contention: Any, cls: type, name: str) -> None:
+    def scenario() -> None:
+        case = cls(name)
+        case.setUp()
+        try:
+            getattr(case, name)()
+        finally:
+            case.tearDown()
+
+    result = contention.explore(scenario, schedules=SCHEDULES)
+    assert result.schedules == SCHEDULES  # every schedule ran, and passed
+
+
+def test_the_timing_dependent_ones_are_tests_of_this_lock_tests() -> None:
+    """An exception that names no test of the installed lock_tests excuses nothing."""
+    known = {f"{cls.__name__}.{n}" for cls in CLASSES for n in dir(cls)
+             if n.startswith("test_")}
+    assert TIMING_DEPENDENT <= known
