@@ -638,15 +638,17 @@ def _thread_body(rec: ThreadRec, body: Callable[[], None]) -> None:
 
 
 def start_raw_thread(original: Callable[..., int], function: Callable[..., object],
-                     args: tuple[Any, ...], kwargs: dict[str, Any] | None = None) -> int:
+                     args: tuple[Any, ...], kwargs: dict[str, Any] | None = None
+                     ) -> tuple[int, bool]:
     """`_thread.start_new_thread` (starts.py) while a thread of an `explore` schedule
     calls it: the new thread is one of the schedule's, as a `threading.Thread` would be,
-    waits for its turn and is traced. Elsewhere the thread starts as usual."""
+    waits for its turn and is traced. Elsewhere the thread starts as usual. Returns its
+    ident, and whether it is a thread of a schedule."""
     parent = rt._local.rec
     run = parent.run if parent is not None else None
     if run is None or parent is None or run.closed or not parent.entered or parent.finished \
             or not isinstance(args, tuple) or not (kwargs is None or isinstance(kwargs, dict)):
-        return original(function, args, *(() if kwargs is None else (kwargs,)))
+        return original(function, args, *(() if kwargs is None else (kwargs,))), False
     rec = ThreadRec("_thread")
     rec.start_site = caller_site(3)
     with rt.mutex:
@@ -671,7 +673,7 @@ def start_raw_thread(original: Callable[..., int], function: Callable[..., objec
             rec.finished = True
         raise
     rt.scheduling_point("start")
-    return ident
+    return ident, True
 
 
 _JOINABLE = getattr(_thread, "start_joinable_thread", None)

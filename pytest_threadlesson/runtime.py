@@ -446,11 +446,14 @@ def _others_may_act(scope: Scope) -> bool:
         if not rec.parked_untimed and not older(ident):
             return True
     states = sys._current_exceptions()
+    unseen = False
     for ident in list(starts.beginning):
         if ident in states or ident in foreign_threads or ident in service_threads:
             starts.beginning.discard(ident)  # it began: seen below as any thread is
         else:
-            return True  # started, not begun yet (or ended unseen: see starts.py)
+            unseen = True  # started, not begun yet (or ended unseen: see starts.py)
+    if unseen:
+        return True
     known = set(service_threads)
     known.update(foreign_threads)
     known.update(ident for ident, thread in list(threading._active.items())  # type: ignore[attr-defined]

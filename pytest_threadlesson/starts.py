@@ -14,7 +14,7 @@ So the plugin wraps `_thread.start_new_thread` for the whole session, from
 cleanup. Outside `explore` the wrapper starts the thread exactly as before (same function,
 same arguments, same errors, same object in an unraisable report); inside a schedule the
 new thread is one of the schedule's, waiting for its turn like a `threading.Thread`
-(`primitives.start_raw_thread`). Either way it notes the new ident in `beginning`, and the
+(`primitives.start_raw_thread`). Outside, it notes the new ident in `beginning`, and the
 check treats a noted ident as a thread that may act until it sees it begin. A thread that
 begins and ends between two checks stays noted until the next test: then a deadlock is
 left to the backstop, never reported falsely.
@@ -36,7 +36,9 @@ def start_new_thread(*args: Any, **kwargs: Any) -> int:
     if len(args) in (2, 3) and not kwargs:
         from .primitives import start_raw_thread  # (imported late: primitives imports us)
 
-        ident = start_raw_thread(_original, *args)
+        ident, managed = start_raw_thread(_original, *args)
+        if managed:
+            return ident  # a thread of an explore schedule: the scheduler knows it
     else:
         ident = _original(*args, **kwargs)  # wrong arguments: `_thread`'s own error
     beginning.add(ident)

@@ -30,6 +30,7 @@ import pytest
 from pytest_threadlesson import primitives as prim
 from pytest_threadlesson import runtime as rt
 from pytest_threadlesson import starts
+from pytest_threadlesson.contention import ScheduleFailure
 
 LOCK_TYPES = [prim.Lock, prim.RLock]
 HERE = os.path.basename(__file__)
@@ -85,6 +86,7 @@ def scope() -> Iterator[rt.Scope]:
     """The calling thread inside a test scope, as the plugin sets one up for a marked test."""
     main = rt.current()
     saved = main.scope
+    starts.beginning.clear()  # as the plugin does when a test begins
     test_scope = rt.Scope(main)
     main.scope = test_scope
     try:
@@ -752,6 +754,46 @@ def test_a_started_thread_is_noted_until_it_is_seen_to_begin(scope: rt.Scope) ->
         assert ident not in starts.beginning  # seen: from now on, like any running thread
     finally:
         done.release()
+
+
+def test_a_start_new_thread_thread_inside_explore_is_a_thread_of_the_schedule(
+        contention: Any) -> None:
+    names: list[str] = []
+
+    def scenario() -> None:
+        done = threading.Event()
+
+        def worker() -> None:
+            names.append(rt.current().name)
+            done.set()
+
+        ident = _thread.start_new_thread(worker, ())
+        assert ident not in starts.beginning  # the scheduler knows it
+        assert done.wait(5)
+
+    assert contention.explore(scenario, schedules=3).schedules == 3
+    assert names == ["_thread-1"] * 3  # named by its place in the schedule
+
+
+def test_a_lost_update_between_start_new_thread_threads_is_found(contention: Any) -> None:
+    def scenario() -> None:
+        box = {"n": 0}
+        finished = threading.Semaphore(0)
+
+        def add() -> None:
+            n = box["n"]
+            box["n"] = n + 1
+            finished.release()
+
+        for _ in range(2):
+            _thread.start_new_thread(add, ())
+        for _ in range(2):
+            finished.acquire()
+        assert box["n"] == 2
+
+    with pytest.raises(ScheduleFailure) as failed:
+        contention.explore(scenario, schedules=100)
+    assert "_thread-1" in failed.value.report and "_thread-2" in failed.value.report
 
 
 def test_the_start_new_thread_wrapper_changes_nothing_the_caller_sees() -> None:
