@@ -21,7 +21,8 @@ _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 def _library_dirs() -> tuple[str, ...]:
     dirs: set[str] = set()
-    for name in ("stdlib", "platstdlib", "purelib", "platlib"):
+    # "scripts": the console scripts' folder (`.venv/bin/pytest` is pytest, not the test)
+    for name in ("stdlib", "platstdlib", "purelib", "platlib", "scripts"):
         path = sysconfig.get_paths().get(name)
         if path:
             dirs.add(os.path.realpath(path))

@@ -350,9 +350,14 @@ def wait_until(
     """Block (mutex held) until `ready()` or the timeout; True when ready.
 
     Timeouts follow `threading`: None waits forever, a negative or zero timeout only polls.
+    A NaN timeout polls too, as `Condition.wait` does to 3.13; 3.14 refuses it.
     """
     if ready():
         return True
+    if timeout is not None and timeout != timeout:
+        if _NAN_TIMEOUT_REFUSED:
+            raise ValueError("Invalid value NaN (not a number)")
+        return False
     if timeout is not None and timeout <= 0:
         return False
     rec = current()
@@ -1045,6 +1050,7 @@ _opcode_ready: set[types.CodeType] = set()
 _opcode_seen: set[types.CodeType] = set()
 _TRAMPOLINE_COPIES_LOCALS = sys.version_info < (3, 13)
 _OPCODES_OFF_NEEDED = sys.version_info[:2] == (3, 12)
+_NAN_TIMEOUT_REFUSED = sys.version_info >= (3, 14)
 _assert_cache: dict[str, frozenset[int]] = {}
 
 
@@ -1108,6 +1114,8 @@ def sleep(seconds: float) -> None:
     if rec is None or (rec.run is None and rec.scope is None):
         _real_sleep(seconds)
         return
+    if seconds != seconds:
+        raise ValueError("Invalid value NaN (not a number)")
     if seconds < 0:
         raise ValueError("sleep length must be non-negative")
     site = caller_site(2)

@@ -8,6 +8,9 @@ Everything that can hang runs in a fresh interpreter, bounded by a timeout.
 
 from __future__ import annotations
 
+import os
+import sysconfig
+
 import pytest
 from support import line_of, run_isolated
 
@@ -523,3 +526,26 @@ def test_a_future_exception_that_is_retrieved_passes(pytester: pytest.Pytester) 
     result = _run(pytester)
     result.assert_outcomes(passed=1)
     result.stdout.no_fnmatch_line("*never retrieved*")
+
+
+def test_pytest_timeouts_timer_thread_is_not_the_tests_leak(pytester: pytest.Pytester) -> None:
+    # `--timeout-method=thread` starts a timer thread per test. Started from the console
+    # script (`.venv/bin/pytest`, which is not in site-packages), the timer was blamed on
+    # the test: "leak: 1 thread outlived the test ... started at pytest:6 in <module>".
+    pytester.makepyfile(test_plain="""
+import threading
+
+import pytest
+
+
+@pytest.mark.threadlesson
+def test_joins_its_thread():
+    t = threading.Thread(target=lambda: None)
+    t.start()
+    t.join()
+""")
+    script = os.path.join(sysconfig.get_path("scripts"), "pytest")
+    result = pytester.run(script, "-p", "no:randomly", "-p", "no:cacheprovider",
+                          "--timeout=60", "--timeout-method=thread", timeout=120)
+    assert "outlived the test" not in result.stdout.str(), result.stdout.str()
+    result.assert_outcomes(passed=1)

@@ -796,6 +796,33 @@ def test_a_lost_update_between_start_new_thread_threads_is_found(contention: Any
     assert "_thread-1" in failed.value.report and "_thread-2" in failed.value.report
 
 
+def outcome_of(call: Callable[[], object]) -> object:
+    try:
+        return call()
+    except Exception as exc:  # what the call raises is the outcome compared
+        return repr(exc)
+
+
+def test_a_nan_timeout_inside_explore_does_what_cpython_does_and_never_hangs(
+        contention: Any) -> None:
+    # Inside explore a NaN deadline never came: Event.wait(nan) spun for ever (3.14's
+    # lock_tests has test_nan_timeout). CPython's own answer is the expected one: False to
+    # 3.13, ValueError from 3.14; time.sleep(nan) is a ValueError everywhere.
+    nan = float("nan")
+    assert threading.Event is not prim.Event  # outside the test's patch: CPython's
+    expected = (outcome_of(lambda: threading.Event().wait(nan)),
+                outcome_of(lambda: time.sleep(nan)))
+    seen: list[object] = []
+
+    def scenario() -> None:
+        assert threading.Event is prim.Event
+        seen.append((outcome_of(lambda: threading.Event().wait(nan)),
+                     outcome_of(lambda: time.sleep(nan))))
+
+    contention.explore(scenario, schedules=2)
+    assert seen == [expected, expected]
+
+
 def test_the_start_new_thread_wrapper_changes_nothing_the_caller_sees() -> None:
     with pytest.raises(TypeError) as ours:
         _thread.start_new_thread(print, [])
