@@ -8,19 +8,19 @@ exceptions a test may meet.
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .contention import Contention, ExploreResult, ScheduleFailure
-    from .runtime import DeadlockError, ThreadlessonStop
+    from .engine.contention import Contention, ExploreResult, ScheduleFailure
+    from .engine.runtime import DeadlockError, ThreadlessonStop
 
 
 def __getattr__(name: str) -> Any:
     # Loaded on first use: pytest imports this package for every session, and a plugin
     # that is installed but not used must cost nothing measurable.
     if name in ("Contention", "ExploreResult", "ScheduleFailure"):
-        from . import contention
+        from .engine import contention
 
         return getattr(contention, name)
     if name in ("DeadlockError", "ThreadlessonStop"):
-        from . import runtime
+        from .engine import runtime
 
         return getattr(runtime, name)
     raise AttributeError(f"module 'pytest_threadlesson' has no attribute {name!r}")

@@ -16,7 +16,7 @@ import sysconfig
 import types
 from dataclasses import dataclass
 
-_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
 def _library_dirs() -> tuple[str, ...]:
@@ -45,7 +45,7 @@ def is_user_file(filename: str) -> bool:
     else:
         real = os.path.realpath(filename)
         result = not (
-            real.startswith(_PACKAGE_DIR + os.sep)
+            real.startswith(PACKAGE_DIR + os.sep)
             or any(real.startswith(d + os.sep) for d in _LIBRARY_DIRS)
             or "site-packages" in real
         )

@@ -22,22 +22,22 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from . import starts
 from .defaults import DEFAULT_SCHEDULES, STRATEGIES
-from .ignore import FORMS as _RULE_FORMS
-from .ignore import IgnoreRule, parse_all
-from .kick import main_thread_kick
+from .engine import starts
+from .engine.ignore import FORMS as _RULE_FORMS
+from .engine.ignore import IgnoreRule, parse_all
+from .engine.kick import main_thread_kick
 
 if TYPE_CHECKING:
-    from . import contention as _contention
     from . import frames as _frames
-    from . import katas as kt
-    from . import leaks
-    from . import primitives as prim
     from . import report as _report
-    from . import runtime as rt
-    from . import sampling as _sampling
-    from . import waits as _waits
+    from .curriculum import catalogue as kt
+    from .engine import contention as _contention
+    from .engine import leaks
+    from .engine import primitives as prim
+    from .engine import runtime as rt
+    from .engine import sampling as _sampling
+    from .engine import waits as _waits
 else:
     class _Lazy:
         """A module imported on first use: the engine loads only when a test needs it."""
@@ -53,11 +53,11 @@ else:
             globals()[self._alias] = module  # later uses go straight to the module
             return getattr(module, attr)
 
-    _contention, _frames = _Lazy("contention", "_contention"), _Lazy("frames", "_frames")
-    kt, leaks = _Lazy("katas", "kt"), _Lazy("leaks", "leaks")
-    prim, _report = _Lazy("primitives", "prim"), _Lazy("report", "_report")
-    rt, _waits = _Lazy("runtime", "rt"), _Lazy("waits", "_waits")
-    _sampling = _Lazy("sampling", "_sampling")
+    _contention, _frames = _Lazy("engine.contention", "_contention"), _Lazy("frames", "_frames")
+    kt, leaks = _Lazy("curriculum.catalogue", "kt"), _Lazy("engine.leaks", "leaks")
+    prim, _report = _Lazy("engine.primitives", "prim"), _Lazy("report", "_report")
+    rt, _waits = _Lazy("engine.runtime", "rt"), _Lazy("engine.waits", "_waits")
+    _sampling = _Lazy("engine.sampling", "_sampling")
 
 # ---------------------------------------------------------------------------------------
 # Settings: one frozen object, precedence marker > command line > ini > default.
@@ -998,7 +998,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    if "pytest_threadlesson.primitives" not in sys.modules:
+    if "pytest_threadlesson.engine.primitives" not in sys.modules:
         return  # no test used the engine: nothing to clean up
     leaks.set_exit_status(int(exitstatus))
     # After Ctrl-C in the middle of a deadlock, or any thread a test left behind: stop

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 from .frames import Site, is_user_file, site_of
 
 if TYPE_CHECKING:
-    from .runtime import Step
-    from .waits import DeadlockReport, Inversion
+    from .engine.runtime import Step
+    from .engine.waits import DeadlockReport, Inversion
 
 MAX_STEPS = 40
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from support import run_threads
 
-from pytest_threadlesson.contention import (
+from pytest_threadlesson.engine.contention import (
     DEFAULT_SCHEDULES,
     Contention,
     ExploreResult,
@@ -350,7 +350,7 @@ SCRIPT_HEAD = """
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from pytest_threadlesson.contention import Contention, ScheduleFailure
+from pytest_threadlesson.engine.contention import Contention, ScheduleFailure
 
 
 class Counter:
@@ -826,7 +826,7 @@ def test_explored_schedules_are_not_kept_in_memory() -> None:
     # or failed: a session with many explore calls must not grow with each of them.
     import gc
 
-    from pytest_threadlesson import runtime as rt
+    from pytest_threadlesson.engine import runtime as rt
 
     def runs_alive() -> int:
         gc.collect()

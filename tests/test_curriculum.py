@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from support import REPO, run_pytest
 
-from pytest_threadlesson.katas import KATA_IDS, lesson
+from pytest_threadlesson.curriculum.catalogue import KATA_IDS, lesson
 
 # The diagnosis each broken kata must produce: CURRICULUM.md, copied here on purpose so
 # that a change to the lessons cannot quietly change what we prove.

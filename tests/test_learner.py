@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_threadlesson.katas import CORE_KATAS, lesson
+from pytest_threadlesson.curriculum.catalogue import CORE_KATAS, lesson
 
 REPO = Path(__file__).resolve().parents[1]
 TREE = ("k01_join", "k03_lost_update", "k08_reentrant")

@@ -28,7 +28,7 @@ from typing import Any
 
 import pytest
 
-from pytest_threadlesson import primitives as prim
+from pytest_threadlesson.engine import primitives as prim
 
 lock_tests = pytest.importorskip(
     "test.lock_tests", reason="CPython's test suite is not installed (libpython3.X-testsuite)")

@@ -27,10 +27,10 @@ from typing import Any
 
 import pytest
 
-from pytest_threadlesson import primitives as prim
-from pytest_threadlesson import runtime as rt
-from pytest_threadlesson import starts
-from pytest_threadlesson.contention import ScheduleFailure
+from pytest_threadlesson.engine import primitives as prim
+from pytest_threadlesson.engine import runtime as rt
+from pytest_threadlesson.engine import starts
+from pytest_threadlesson.engine.contention import ScheduleFailure
 
 LOCK_TYPES = [prim.Lock, prim.RLock]
 HERE = os.path.basename(__file__)
@@ -863,7 +863,7 @@ def test_the_start_new_thread_wrapper_is_put_back_when_the_run_ends(tmp_path: An
     (tmp_path / "test_one.py").write_text(
         "import _thread\n"
         "def test_wrapped():\n"
-        "    assert _thread.start_new_thread.__module__ == 'pytest_threadlesson.starts'\n")
+        "    assert _thread.start_new_thread.__module__ == 'pytest_threadlesson.engine.starts'\n")
     child = textwrap.dedent(f"""
         import _thread, pytest
         before = _thread.start_new_thread, _thread.__dict__.get("start_new")
@@ -993,7 +993,7 @@ def test_os_exit_in_a_forked_child_under_the_patch_ends_the_child() -> None:
     # fork() in a threaded process warns on 3.12+ (an error here, with filterwarnings).
     child = textwrap.dedent("""
         import os
-        from pytest_threadlesson import primitives as prim
+        from pytest_threadlesson.engine import primitives as prim
         prim.patch.install()
         try:
             pid = os.fork()

@@ -22,7 +22,7 @@ from types import ModuleType
 import pytest
 from support import run_threads
 
-from pytest_threadlesson.contention import Contention, ExploreResult, ScheduleFailure
+from pytest_threadlesson.engine.contention import Contention, ExploreResult, ScheduleFailure
 
 # Made at import, before any patch: real locks, as a library's module-level locks are.
 REAL_LOCK = threading.Lock()

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from pytest_threadlesson import sampling
+from pytest_threadlesson.engine import sampling
 
 SAMPLES = 8
 GAP = 0.03  # seconds between samples: what is sampled is time passing, not an ordering

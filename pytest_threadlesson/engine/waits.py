@@ -13,7 +13,7 @@ import itertools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .frames import Site
+from ..frames import Site
 
 if TYPE_CHECKING:
     from .runtime import ThreadRec
@@ -42,7 +42,7 @@ class DeadlockReport:
     owners: dict[int, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        from .report import locate_all, waited_object
+        from ..report import locate_all, waited_object
 
         objects: dict[int, Any] = {}
         for t in self.threads:
@@ -64,7 +64,7 @@ class DeadlockReport:
         return cls("all-blocked", threads)
 
     def render(self) -> str:
-        from .report import render_deadlock
+        from ..report import render_deadlock
 
         return render_deadlock(self)
 
@@ -128,14 +128,14 @@ class Inversion:
     owners: dict[int, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        from .report import locate_all
+        from ..report import locate_all
 
         objects = {id(o): o for e in self.edges for o in (e.first, e.second)}
         located = locate_all(list(objects.values()))
         self.owners = {k: (obj, located.get(k)) for k, obj in objects.items()}
 
     def render(self) -> str:
-        from .report import render_inversion
+        from ..report import render_inversion
 
         return render_inversion(self)
 

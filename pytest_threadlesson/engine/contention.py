@@ -19,15 +19,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from . import primitives as prim
-from . import runtime as rt
-from .defaults import DEFAULT_SCHEDULES
-from .report import (
+from ..defaults import DEFAULT_SCHEDULES
+from ..frames import PACKAGE_DIR
+from ..report import (
     describe_failure,
     render_signature_error,
     render_steps,
     render_unretrieved,
 )
+from . import primitives as prim
+from . import runtime as rt
 from .scheduler import Strategy, Systematic, SystematicSearch, make_strategy
 
 DEFAULT_MAX_STEPS = 20_000
@@ -325,7 +326,6 @@ class _Inversion(Exception):
 # real I/O) before the others run meanwhile.
 _WATCH_EVERY = 0.05
 OUTSIDE_AFTER = 0.1
-_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
 def _watch(run: rt.ControlledRun, wall_limit: float) -> bool:
@@ -357,7 +357,7 @@ def _spot(rec: rt.ThreadRec | None) -> tuple[int, int] | None:
     if rec is None or rec.ident is None or rec.outside:
         return None
     frame = sys._current_frames().get(rec.ident)
-    if frame is None or frame.f_code.co_filename.startswith(_PACKAGE_DIR + os.sep):
+    if frame is None or frame.f_code.co_filename.startswith(PACKAGE_DIR + os.sep):
         return None
     return id(frame), frame.f_lasti
 
@@ -397,7 +397,7 @@ def _stuck_at(rec: rt.ThreadRec) -> str:
     frame = sys._current_frames().get(rec.ident) if rec.ident is not None else None
     if frame is None:
         return f"  {rec.name}"
-    from .frames import site_of
+    from ..frames import site_of
 
     site = site_of(frame)
     code = frame.f_code

@@ -40,8 +40,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from ..frames import Site, caller_site, is_user_file, line_of
 from . import reallocks, starts
-from .frames import Site, caller_site, is_user_file, line_of
 from .waits import DeadlockReport, LockOrderGraph, ThreadState, find_cycle
 
 if TYPE_CHECKING:

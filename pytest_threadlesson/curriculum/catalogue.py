@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from . import runtime as rt
+    from ..engine import runtime as rt
 
 CURRICULUM: tuple[tuple[str, str], ...] = (
     ("k01_join", "Threads that finish before you read"),
@@ -72,7 +72,7 @@ class Lesson:
 def lesson(kata: str) -> Lesson:
     title = dict(CURRICULUM).get(kata, kata)
     try:
-        data: Any = importlib.import_module(f"pytest_threadlesson.lessons.{kata}")
+        data: Any = importlib.import_module(f"pytest_threadlesson.curriculum.lessons.{kata}")
     except ImportError:
         return Lesson(kata, title, "", "", (), "")
     return Lesson(kata, getattr(data, "TITLE", title), getattr(data, "SECTION", ""),
@@ -191,8 +191,8 @@ class _KataLoader(importlib.abc.Loader):
         return None
 
     def exec_module(self, module: types.ModuleType) -> None:
-        from . import primitives as prim
-        from . import runtime as rt
+        from ..engine import primitives as prim
+        from ..engine import runtime as rt
 
         name = module.__name__
         path = str(module.__file__)

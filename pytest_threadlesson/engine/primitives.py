@@ -31,8 +31,8 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
+from ..frames import Site, caller_site
 from . import runtime as rt
-from .frames import Site, caller_site
 from .runtime import ThreadRec
 
 _OrigLock = threading.Lock
@@ -88,7 +88,7 @@ class Lock:
         return [self._owner] if self._owner is not None else []
 
     def describe(self) -> str:
-        from .report import object_name
+        from ..report import object_name
 
         return object_name(self)
 
@@ -264,7 +264,7 @@ class Condition:
         return []
 
     def describe(self) -> str:
-        from .report import describe_wait
+        from ..report import describe_wait
 
         return describe_wait(_Waiter(self))
 

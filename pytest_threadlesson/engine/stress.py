@@ -15,8 +15,8 @@ import types
 from collections.abc import Callable
 from typing import Any
 
+from ..frames import is_user_file
 from . import runtime as rt
-from .frames import is_user_file
 
 
 def stress(target: Callable[[], Any], *, threads: int, calls: int, seed: int,

@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from .defaults import STRATEGIES
+from ..defaults import STRATEGIES
 from .runtime import ThreadRec
 
 PREEMPTION_RATES = (0.05, 0.2, 0.4, 0.6)
