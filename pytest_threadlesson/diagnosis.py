@@ -1,0 +1,25 @@
+"""What went wrong, as a closed set of names instead of bare strings.
+
+A diagnosis is what a failing test is told it did wrong. It is public: it is
+`ScheduleFailure.diagnosis`, the JUnit property `threadlesson_diagnosis`, and the last column
+of CURRICULUM.md's kata tables. The members are `str` subclasses, so `Diagnosis.RACE == "race"`
+and a diagnosis prints and serialises as the plain word a user reads in the report.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class Diagnosis(str, enum.Enum):
+    RACE = "race"  # an invariant failed under some interleaving
+    DEADLOCK = "deadlock"  # a wait-for cycle, or every thread waiting
+    HANG = "hang"  # no progress before the deadlock timeout, cause unseen
+    INVERSION = "inversion"  # two locks taken in both orders: a deadlock waiting to happen
+    LEAK = "leak"  # a thread outlived its test or its scenario
+    LIVELOCK = "livelock"  # threads kept running and none finished
+    LOST_EXCEPTION = "lost-exception"  # an exception in a thread or Future nobody looked at
+    BROKEN = "broken"  # the code cannot run at all (a signature error): no interleaving to show
+
+    def __str__(self) -> str:
+        return self.value
