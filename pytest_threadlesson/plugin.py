@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from .curriculum import catalogue as kt
     from .engine import contention as _contention
     from .engine import leaks
+    from .engine import naming as _naming
     from .engine import primitives as prim
     from .engine import runtime as rt
     from .engine import sampling as _sampling
@@ -58,6 +59,7 @@ else:
     prim, _report = _Lazy("engine.primitives", "prim"), _Lazy("report", "_report")
     rt, _waits = _Lazy("engine.runtime", "rt"), _Lazy("engine.waits", "_waits")
     _sampling = _Lazy("engine.sampling", "_sampling")
+    _naming = _Lazy("engine.naming", "_naming")
 
 # ---------------------------------------------------------------------------------------
 # Settings: one frozen object, precedence marker > command line > ini > default.
@@ -647,7 +649,7 @@ def _runtest_makereport(item: pytest.Item,
         exc = call.excinfo.value
         diagnosis = _diagnosis_of(exc)
         if diagnosis is not None:
-            text = (_report.render_signature_error(exc)
+            text = (_report.render_signature_error(exc, _naming.signature_site(exc))
                     if _contention.is_signature_error(exc) else str(exc))
             rep.longrepr = _short_repr(item, call.excinfo, text)
         if diagnosis is not None and state is not None and state.diagnosis is None:

@@ -29,6 +29,7 @@ from ..report import (
 )
 from . import primitives as prim
 from . import runtime as rt
+from .naming import signature_site
 from .scheduler import Strategy, Systematic, SystematicSearch, make_strategy
 
 DEFAULT_MAX_STEPS = 20_000
@@ -237,7 +238,7 @@ def _failure_of(outcome: rt.RunOutcome) -> tuple[str, list[str]] | None:
                 "thread, not the program")
         return "broken", [head, *describe_failure(first.thread, first.exc)]
     if is_signature_error(first.exc):
-        return "broken", render_signature_error(first.exc).splitlines()
+        return "broken", render_signature_error(first.exc, signature_site(first.exc)).splitlines()
     return "race", describe_failure(first.thread, first.exc)
 
 

@@ -23,10 +23,10 @@ import threading
 import weakref
 from collections.abc import Collection, Sequence
 
-from ..report import LeakedThread, describe_leak
 from . import primitives as prim
 from . import runtime as rt
 from .ignore import IgnoreRule, accepts, suggest
+from .naming import LeakedThread, describe_leak
 
 _unstoppable: list[threading.Thread] = []
 # Threads an ignore rule accepted: never stopped by us, not even at the session's end.

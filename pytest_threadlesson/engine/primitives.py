@@ -33,6 +33,7 @@ from typing import Any
 
 from ..frames import Site, caller_site
 from . import runtime as rt
+from .naming import describe_wait, object_name
 from .runtime import ThreadRec
 
 _OrigLock = threading.Lock
@@ -88,8 +89,6 @@ class Lock:
         return [self._owner] if self._owner is not None else []
 
     def describe(self) -> str:
-        from ..report import object_name
-
         return object_name(self)
 
     _reentrant = False
@@ -264,8 +263,6 @@ class Condition:
         return []
 
     def describe(self) -> str:
-        from ..report import describe_wait
-
         return describe_wait(_Waiter(self))
 
     def __enter__(self) -> bool:

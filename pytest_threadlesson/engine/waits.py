@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..frames import Site
+from ..report import render_deadlock, render_inversion
+from .naming import locate_all, waited_object
 
 if TYPE_CHECKING:
     from .runtime import ThreadRec
@@ -42,8 +44,6 @@ class DeadlockReport:
     owners: dict[int, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        from ..report import locate_all, waited_object
-
         objects: dict[int, Any] = {}
         for t in self.threads:
             for lock, _ in t.held:
@@ -64,8 +64,6 @@ class DeadlockReport:
         return cls("all-blocked", threads)
 
     def render(self) -> str:
-        from ..report import render_deadlock
-
         return render_deadlock(self)
 
 
@@ -128,15 +126,11 @@ class Inversion:
     owners: dict[int, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        from ..report import locate_all
-
         objects = {id(o): o for e in self.edges for o in (e.first, e.second)}
         located = locate_all(list(objects.values()))
         self.owners = {k: (obj, located.get(k)) for k, obj in objects.items()}
 
     def render(self) -> str:
-        from ..report import render_inversion
-
         return render_inversion(self)
 
 
