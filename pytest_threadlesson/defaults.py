@@ -4,3 +4,6 @@ nothing measurable)."""
 
 DEFAULT_SCHEDULES = 100
 STRATEGIES = ("random", "pct", "systematic")
+DEFAULT_STRATEGY = "random"
+DEFAULT_LEAK_GRACE = 0.5  # seconds a thread may take to finish after its test
+DEFAULT_DEADLOCK_TIMEOUT = 10.0  # seconds without progress before the backstop fires

@@ -13,11 +13,11 @@ import enum
 
 class Diagnosis(str, enum.Enum):
     RACE = "race"  # an invariant failed under some interleaving
-    DEADLOCK = "deadlock"  # a wait-for cycle, or every thread waiting
-    HANG = "hang"  # no progress before the deadlock timeout, cause unseen
-    INVERSION = "inversion"  # two locks taken in both orders: a deadlock waiting to happen
+    # a wait-for cycle, every thread waiting, or two locks taken in both orders (a
+    # deadlock waiting to happen)
+    DEADLOCK = "deadlock"
+    HANG = "hang"  # no progress before the deadlock timeout, or threads that ran and never ended
     LEAK = "leak"  # a thread outlived its test or its scenario
-    LIVELOCK = "livelock"  # threads kept running and none finished
     LOST_EXCEPTION = "lost-exception"  # an exception in a thread or Future nobody looked at
     BROKEN = "broken"  # the code cannot run at all (a signature error): no interleaving to show
 

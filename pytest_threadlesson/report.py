@@ -80,12 +80,14 @@ def render_inversion(inversion: Inversion) -> str:
 # Leaks and exceptions in threads
 
 
-def render_leaks(leaks: Sequence[LeakedThread], accept: Sequence[str] = ()) -> str:
+def render_leaks(leaks: Sequence[LeakedThread], accept: Sequence[str] = (),
+                 at_import: bool = False) -> str:
     """`accept`: the ignore rules that would accept these threads, shown last, pasteable
-    (none for katas: there the lesson is to end the thread)."""
+    (none for katas: there the lesson is to end the thread). `at_import`: the threads were
+    started when the kata module was imported, not by the test."""
     count = len(leaks)
-    lines = [f"threadlesson: leak: {count} thread{'s' if count != 1 else ''} "
-             "outlived the test"]
+    what = "started when the kata module was imported" if at_import else "outlived the test"
+    lines = [f"threadlesson: leak: {count} thread{'s' if count != 1 else ''} {what}"]
     for leak in leaks:
         flag = "daemon" if leak.daemon else "non-daemon"
         target = f", target {leak.target}" if leak.target else ""
@@ -115,6 +117,8 @@ def render_leaks(leaks: Sequence[LeakedThread], accept: Sequence[str] = ()) -> s
             lines.append("      threadlesson_leak_ignore =")
             lines.extend(f"          {rule}" for rule in accept)
             lines.append("  )")
+    if at_import:
+        lines.append("  (start threads inside functions, not at import time)")
     return "\n".join(lines)
 
 

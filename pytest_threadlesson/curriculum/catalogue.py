@@ -59,6 +59,11 @@ _KATA_NAME = re.compile(r"k\d\d_[a-z0-9_]+")
 _TEST_FILE = re.compile(r"test_(k\d\d_[a-z0-9_]+)\.py")
 
 
+def is_kata_name(name: str) -> bool:
+    """Whether `name` has a kata module's shape (k03_lost_update), known or not."""
+    return _KATA_NAME.fullmatch(name) is not None
+
+
 @dataclass(frozen=True)
 class Lesson:
     kata: str
