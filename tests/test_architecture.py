@@ -8,6 +8,7 @@ count (a late import hides a cycle, it does not remove it); imports under
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 import pytest
@@ -155,3 +156,16 @@ def test_the_hooks_are_found_by_their_names() -> None:
 @pytest.mark.parametrize(("hook", "lines"), _hooks())
 def test_each_hook_is_a_few_lines_that_call_the_engine(hook: str, lines: int) -> None:
     assert lines <= 15, f"{hook}: {lines} lines of body"
+
+
+def test_every_package_is_in_the_distribution() -> None:
+    """An editable install finds a package the list forgets; a wheel would not."""
+    if sys.version_info < (3, 11):
+        pytest.skip("tomllib is 3.11's")
+    import tomllib
+
+    listed = set(tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text())
+                 ["tool"]["setuptools"]["packages"])
+    found = {".".join(p.parent.relative_to(PACKAGE.parent).parts)
+             for p in PACKAGE.rglob("__init__.py")}
+    assert found == listed
