@@ -16,7 +16,7 @@ from .frames import Site, is_user_file
 
 if TYPE_CHECKING:
     from .engine.naming import LeakedThread
-    from .engine.runtime import Step
+    from .engine.outcome import Step
     from .engine.waits import DeadlockReport, Inversion
 
 MAX_STEPS = 40

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .runtime import ThreadRec
+    from .threads import ThreadRec
 
 # The originals, captured at import, before anything is patched.
 _LOCK = _thread.LockType

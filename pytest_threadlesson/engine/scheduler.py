@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from ..defaults import STRATEGIES
-from .runtime import ThreadRec
+from .threads import ThreadRec
 
 PREEMPTION_RATES = (0.05, 0.2, 0.4, 0.6)
 # Each thread of a random-walk schedule gets a weight between 1/4 and 4 (log-uniform): at

@@ -14,7 +14,8 @@ So the plugin wraps `_thread.start_new_thread` for the whole session, from
 cleanup. Outside `explore` the wrapper starts the thread exactly as before (same function,
 same arguments, same errors, same object in an unraisable report); inside a schedule the
 new thread is one of the schedule's, waiting for its turn like a `threading.Thread`
-(`primitives.start_raw_thread`). Outside, it notes the new ident in `beginning`, and the
+(`threadstart.start_raw_thread`, which hands itself over with `use`: this module
+imports no primitives). Outside, it notes the new ident in `beginning`, and the
 check treats a noted ident as a thread that may act until it sees it begin. A thread that
 begins and ends between two checks stays noted until the next test: then a deadlock is
 left to the backstop, never reported falsely.
@@ -23,6 +24,7 @@ left to the backstop, never reported falsely.
 from __future__ import annotations
 
 import _thread
+from collections.abc import Callable
 from typing import Any
 
 beginning: set[int] = set()
@@ -32,11 +34,24 @@ _original = _thread.start_new_thread
 _NAMES = ("start_new_thread", "start_new")  # `start_new`: the old alias, to 3.12
 
 
+def _as_usual(original: Callable[..., int], function: Callable[..., object],
+              args: tuple[Any, ...], kwargs: dict[str, Any] | None = None) -> tuple[int, bool]:
+    """Until threadstart is imported no schedule can run: every thread starts as usual."""
+    return original(function, args, *(() if kwargs is None else (kwargs,))), False
+
+
+# How a thread of an explore schedule starts one (`threadstart.start_raw_thread`).
+_start_raw: list[Callable[..., tuple[int, bool]]] = [_as_usual]
+
+
+def use(start_raw_thread: Callable[..., tuple[int, bool]]) -> None:
+    """Called once by threadstart: start threads through `start_raw_thread` from now on."""
+    _start_raw[0] = start_raw_thread
+
+
 def start_new_thread(*args: Any, **kwargs: Any) -> int:
     if len(args) in (2, 3) and not kwargs:
-        from .primitives import start_raw_thread  # (imported late: primitives imports us)
-
-        ident, managed = start_raw_thread(_original, *args)
+        ident, managed = _start_raw[0](_original, *args)
         if managed:
             return ident  # a thread of an explore schedule: the scheduler knows it
     else:

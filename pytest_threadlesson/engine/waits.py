@@ -18,7 +18,7 @@ from ..report import render_deadlock, render_inversion
 from .naming import locate_all, waited_object
 
 if TYPE_CHECKING:
-    from .runtime import ThreadRec
+    from .threads import ThreadRec
 
 
 @dataclass

@@ -1,0 +1,496 @@
+"""Controlled mode (`explore`): one thread at a time holds the baton, a strategy picks
+who goes next, byte-codes are scheduling points and time is virtual."""
+
+from __future__ import annotations
+
+import math
+import sys
+import types
+from collections import deque
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from ..frames import Site, is_user_file, line_of
+from . import reallocks
+from .free import _display_name, _raise_pending, notify
+from .outcome import Failure, RunOutcome, ScheduleAborted, Step
+from .threads import (
+    DeadlockError,
+    ThreadRec,
+    Waitable,
+    _allocate,
+    _real_time,
+    bind,
+    mutex,
+    unbind,
+)
+from .tracing import (
+    _assert_lines,
+    _chain,
+    _opcode_ready,
+    _opcode_seen,
+    _opcodes_off,
+    _private_offsets,
+    _refresh_locals,
+)
+from .vclock import SLEEP
+from .waits import DeadlockReport, LockOrderGraph, ThreadState, find_cycle
+
+if TYPE_CHECKING:
+    from .scheduler import Strategy
+
+
+class ControlledRun:
+    """One schedule of one scenario: the threads, the baton, the virtual clock."""
+
+    def __init__(self, strategy: Strategy, *, max_points: int, log_size: int = 400) -> None:
+        self.strategy = strategy
+        self.threads: list[ThreadRec] = []
+        self.running: ThreadRec | None = None
+        self.now = 0.0
+        self.epoch = _real_time()
+        self.max_points = max_points
+        self.points = 0
+        self.switches = 0
+        self.log: deque[Step] = deque(maxlen=log_size)
+        self.done = _allocate()
+        self.done.acquire()
+        self.failures: list[Failure] = []
+        self.deadlock: DeadlockReport | None = None
+        self.main: ThreadRec | None = None
+        self.main_done_at: int | None = None
+        self.aborted: str | None = None
+        self.order = LockOrderGraph()
+        self.futures: list[Any] = []
+        self._trace_cache: dict[types.CodeType, bool] = {}
+        # Real locks (made before the test) taken through a site the scheduler saw: by
+        # id, the lock, the thread and where (reallocks.py).
+        self.real_owners: dict[int, tuple[Any, ThreadRec, Site]] = {}
+        self.real_waits = 0  # threads blocked on a RealWait right now
+        self.closed = False  # run_schedule is over: late threads only finish
+
+    # -- threads ----------------------------------------------------------------------
+
+    def add_thread(self, rec: ThreadRec) -> None:
+        rec.run = rec.run or self
+        rec.idx = len(self.threads)
+        self.threads.append(rec)
+        if rec.thread is not None and rec.idx > 0:
+            rec.name = _display_name(rec.thread, rec.idx)
+
+    def enter(self, rec: ThreadRec) -> None:
+        """First thing a managed thread does: wait for its turn, then trace its code."""
+        bind(rec)
+        rec.baton.acquire()
+        with mutex:
+            rec.entered = True
+        self._install_trace(rec)
+
+    def exit(self, rec: ThreadRec) -> None:
+        """Last thing a managed thread does: finish, and hand the baton on without waiting."""
+        sys.settrace(None)
+        with mutex:
+            if rec.outside:
+                self._come_back(rec)
+            rec.finished = True
+            if rec is self.main:
+                self.main_done_at = self.points
+            notify(rec)
+            if not self.closed:
+                nxt = self._choose(rec, "exit")
+                if nxt is None:
+                    self.running = None
+                    self.done.release()
+                else:
+                    self._give(nxt)
+        unbind()
+
+    def alive(self) -> list[ThreadRec]:
+        return [t for t in self.threads if not t.finished]
+
+    # -- scheduling points ------------------------------------------------------------
+
+    def point(self, rec: ThreadRec, kind: str) -> None:
+        """A place where another thread may run (mutex not held)."""
+        with mutex:
+            if rec.outside:
+                self._come_back(rec)
+            self._count_point()
+            nxt = self._choose(rec, kind)
+            if nxt is not None and nxt is not rec:
+                self._switch(rec, nxt)
+            _raise_pending(rec)
+
+    def block(
+        self,
+        rec: ThreadRec,
+        waitable: Waitable,
+        ready: Callable[[], bool],
+        timeout: float | None,
+        site: Site | None,
+    ) -> bool:
+        if rec.outside:
+            self._come_back(rec)
+        rec.waiting_on = waitable
+        rec.wait_site = site
+        rec.timed = timeout is not None
+        rec.sleeping = waitable is SLEEP
+        rec.deadline = None if timeout is None else self.now + timeout
+        rec.timed_out = False
+        if rec.sleeping:
+            rec.yields_to = {t.idx for t in self.threads if t is not rec and not t.finished
+                             and not t.blocked and not t.outside}
+        waitable.waiters.append(rec)
+        try:
+            while True:
+                _raise_pending(rec)
+                rec.blocked = True
+                self._count_point()
+                nxt = self._choose(rec, "block")
+                if nxt is not None and nxt is not rec:
+                    self._switch(rec, nxt)
+                _raise_pending(rec)
+                if ready():
+                    return True
+                if rec.timed_out:
+                    return False
+        finally:
+            rec.blocked = False
+            waitable.waiters.remove(rec)
+            rec.waiting_on = None
+            rec.wait_site = None
+            rec.timed = False
+            rec.sleeping = False
+            rec.yields_to.clear()
+            rec.deadline = None
+
+    def _leak_check(self) -> None:
+        """After the scenario returned, its threads get a grace of steps to finish."""
+        if self.main_done_at is not None and self.aborted is None and \
+                self.points - self.main_done_at > LEAK_GRACE_POINTS:
+            self._report_leak()
+
+    def _report_leak(self) -> None:
+        lines = []
+        for t in self.alive():
+            started = f" started at {t.start_site.short}" if t.start_site else ""
+            now = ""
+            if t.frame is not None and t.frame.f_lineno:
+                code = t.frame.f_code
+                site = Site(code.co_filename, line_of(t.frame), code.co_name)
+                now = f", now at {site.short}: {site.source}"
+            lines.append(f"  {t.name!r}{started}{now}")
+        count = len(lines)
+        self.abort(f"{count} thread{'s' if count != 1 else ''} still running after the "
+                   "scenario returned\n" + "\n".join(lines), "leak")
+
+    def _count_point(self) -> None:
+        self.points += 1
+        self._leak_check()
+        if self.points > self.max_points and self.aborted is None:
+            self.abort(f"the scenario did not finish within {self.max_points} scheduling steps "
+                       "(an endless loop, or a thread spinning while it waits?)", "livelock")
+
+    def abort(self, why: str, kind: str, who: ThreadRec | None = None) -> None:
+        self.aborted = why
+        who = who or self.running
+        self.failures.append(Failure(who.name if who else "?", ScheduleAborted(why), kind))
+        for t in self.alive():
+            t.pending = ScheduleAborted(why)
+            t.blocked = False
+
+    def _switch(self, rec: ThreadRec, nxt: ThreadRec) -> None:
+        """Hand the baton to `nxt` (or to nobody: IDLE) and wait for it to come back."""
+        self.switches += 1
+        self._give(nxt)
+        mutex.release()
+        try:
+            rec.baton.acquire()
+        finally:
+            mutex.acquire()
+
+    def _give(self, nxt: ThreadRec) -> None:
+        if nxt is IDLE:
+            self.running = None  # the next thread to come back from outside takes it
+            return
+        self.running = nxt
+        if nxt.frame is not None:
+            self._log(nxt, nxt.frame)
+        nxt.baton.release()
+
+    def release_stuck(self) -> ThreadRec | None:
+        """The running thread is blocked where the scheduler cannot see (a lock taken inside
+        a library, real I/O): let the others run meanwhile (mutex held). It is outside until
+        its next step, where it waits for its turn like any runnable thread. Which thread
+        runs next is still the strategy's choice; when the blocked thread comes back is up
+        to the OS, so a schedule with such a wait may not replay exactly."""
+        rec = self.running
+        if rec is None or rec.finished or rec.outside or self.closed:
+            return None
+        rec.outside = True
+        nxt = self._choose(None, "outside")
+        self._give(IDLE if nxt is None else nxt)
+        return rec
+
+    def resume(self) -> None:
+        """After `abort` from outside the threads (mutex held): when nobody holds the
+        baton, give it to a thread, which then unwinds and hands it on."""
+        if self.running is None:
+            nxt = self._choose(None, "abort")
+            if nxt is not None:
+                self._give(nxt)
+
+    def _come_back(self, rec: ThreadRec) -> None:
+        """A thread that was outside is at a step again (mutex held): its turn first."""
+        rec.outside = False
+        if self.closed:
+            return
+        if self.running is None:
+            self.running = rec
+            return
+        mutex.release()
+        try:
+            rec.baton.acquire()
+        finally:
+            mutex.acquire()
+
+    def _choose(self, rec: ThreadRec | None, kind: str) -> ThreadRec | None:
+        while True:
+            if self.real_waits:
+                for t in self.threads:
+                    if t.blocked and isinstance(t.waiting_on, reallocks.RealWait) \
+                            and t.waiting_on.ready():
+                        t.blocked = False
+            runnable = [t for t in self.threads
+                        if not t.finished and not t.blocked and not t.outside]
+            # A sleeper may wake before a runnable thread has run (a sleep guarantees
+            # nothing), but not again and again while one waits: it yields to the threads
+            # that could run when it began to sleep, until each of them has had a turn
+            # (the fairness of CHESS's fair scheduler, Musuvathi & Qadeer 2008). Else a
+            # loop that polls with sleeps would starve a thread for ever in virtual time.
+            # Waking a sleeper lets time pass until its deadline: never past a timed wait's
+            # deadline, which then comes first (it times out, and its thread may run).
+            ready = {t.idx for t in runnable}
+            first_timeout = min((t.deadline for t in self.threads
+                                 if not t.finished and t.blocked and t.timed
+                                 and not t.sleeping and t.deadline is not None),
+                                default=math.inf)
+            sleepers = [t for t in self.threads
+                        if not t.finished and t.blocked and t.sleeping
+                        and not t.yields_to & ready and (t.deadline or 0.0) <= first_timeout]
+            options = list(runnable)
+            if sleepers:
+                options.append(min(sleepers, key=lambda t: (t.deadline or 0.0, t.idx)))
+            if options:
+                current_ = rec if rec in runnable else None
+                pick = options[0] if len(options) == 1 else \
+                    self.strategy.choose(options, current_, kind)
+                if pick.blocked:
+                    self._advance(pick.deadline or self.now)
+                for t in self.threads:
+                    t.yields_to.discard(pick.idx)
+                return pick
+            timed = [t for t in self.threads if not t.finished and t.blocked and t.timed]
+            if timed:
+                self._advance(min(t.deadline or self.now for t in timed))
+                continue
+            live = self.alive()
+            if not live:
+                return None
+            if any(t.outside for t in live):
+                return IDLE  # nothing to run until a thread comes back from outside
+            self._declare_deadlock(live)
+
+    def _advance(self, until: float) -> None:
+        self.now = max(self.now, until)
+        for t in self.threads:
+            if t.blocked and t.deadline is not None and t.deadline <= self.now:
+                t.blocked = False
+                t.timed_out = True
+
+    def _declare_deadlock(self, live: list[ThreadRec]) -> None:
+        if self.main is not None and self.main.finished:
+            if self.aborted is None:
+                self._report_leak()  # nothing can move, and the scenario already returned
+            for t in live:
+                t.blocked = False
+            return
+        states = [self._state(t) for t in live]
+        cycle = None
+        for t in live:
+            cycle = find_cycle(t)
+            if cycle is not None:
+                break
+        report = (DeadlockReport.cycle([self._state(t) for t in cycle]) if cycle
+                  else DeadlockReport.all_blocked(states))
+        if self.deadlock is None:
+            self.deadlock = report
+            self.failures.append(Failure(live[0].name, DeadlockError(report), "deadlock"))
+        for t in live:
+            t.pending = DeadlockError(self.deadlock)
+            t.blocked = False
+
+    def _state(self, rec: ThreadRec) -> ThreadState:
+        """`rec.state()`, with the real locks it took where the scheduler saw it."""
+        state = rec.state()
+        for lock, owner, site in self.real_owners.values():
+            if owner is rec and reallocks.is_held(lock):
+                state.held.append((lock, site))
+        return state
+
+    # -- real locks -------------------------------------------------------------------
+
+    def _wait_real(self, rec: ThreadRec, frame: types.FrameType,
+                   site: reallocks.AcquireSite) -> None:
+        """`frame` is about to take (or wait for) what `site` names: when that is a real
+        lock someone else holds, wait for it here, cooperatively (reallocks.py)."""
+        obj = reallocks.resolve(frame, site)
+        if obj is None or not reallocks.cooperative(obj, site.method):
+            return
+        code = frame.f_code
+        where = Site(code.co_filename, frame.f_lineno or 0, code.co_name)
+        with mutex:
+            if not reallocks.is_free(obj):
+                wait = reallocks.RealWait(obj, site, self.real_owners)
+                self.real_waits += 1
+                try:
+                    self.block(rec, wait, wait.ready, None, where)
+                finally:
+                    self.real_waits -= 1
+                _refresh_locals(frame)
+            lock = reallocks.lock_of(obj)
+            if lock is not None and site.method == "acquire":
+                self.real_owners[id(lock)] = (lock, rec, where)
+
+    # -- byte-code preemption -----------------------------------------------------------
+
+    def _install_trace(self, rec: ThreadRec) -> None:
+        previous = sys.gettrace()
+        run = self
+        cache = self._trace_cache
+
+        def local(frame: types.FrameType, event: str, arg: Any) -> Any:
+            if event == "opcode":
+                try:
+                    run._on_opcode(rec, frame)
+                except BaseException:
+                    _opcodes_off(frame)
+                    raise
+            elif event == "line":
+                rec.frame = frame
+                run._log(rec, frame)
+                if frame.f_code not in _opcode_ready:
+                    # 3.13: a code object's first run under settrace gets no opcode events
+                    # when f_trace_opcodes is set in its 'call' event; switching it off and
+                    # on at its first line does. Without this a replay would differ from
+                    # the run it replays (cold code against warm code).
+                    _opcode_ready.add(frame.f_code)
+                    frame.f_trace_opcodes = False
+                    frame.f_trace_opcodes = True
+            return local
+
+        def global_trace(frame: types.FrameType, event: str, arg: Any) -> Any:
+            code = frame.f_code
+            traced = cache.get(code)
+            if traced is None:
+                traced = cache[code] = is_user_file(code.co_filename)
+            chained = None
+            if previous is not None:
+                chained = previous(frame, event, arg)  # type: ignore[arg-type]
+                if sys.gettrace() is not global_trace:
+                    # coverage's C tracer re-installs itself when called from Python; put
+                    # ours back in front, or the scheduler would go blind for new frames.
+                    sys.settrace(global_trace)
+            if not traced:
+                return chained
+            frame.f_trace_opcodes = True  # after the previous tracer, which may reset it
+            if code not in _opcode_seen:
+                # 3.12: the same first-run gap; re-installing the tracer makes the
+                # interpreter instrument this code object before it runs on.
+                _opcode_seen.add(code)
+                sys.settrace(global_trace)
+            return _chain(local, chained) if chained is not None else local
+
+        rec.traced = True
+        sys.settrace(global_trace)
+
+    def _on_opcode(self, rec: ThreadRec, frame: types.FrameType) -> None:
+        if rec.outside:
+            with mutex:
+                self._come_back(rec)
+        error = rec.pending
+        if error is not None:
+            # The schedule was aborted (a step limit): unwind this thread now. Raising in a
+            # trace function ends tracing for the thread, which is over anyway.
+            rec.pending = None
+            raise error
+        if self.aborted is not None:
+            return
+        rec.frame = frame
+        self.points += 1
+        if self.main_done_at is not None:
+            with mutex:
+                self._leak_check()
+        if self.points > self.max_points:
+            with mutex:
+                if self.aborted is None:
+                    self._count_point()
+            error = rec.pending
+            if error is not None:
+                rec.pending = None
+                raise error
+            return
+        if frame.f_lineno in _assert_lines(frame.f_code):
+            return  # an assert's message must show the values it compared
+        code = frame.f_code
+        if frame.f_lasti in _private_offsets(code):
+            return
+        if self.strategy.preempt(frame):
+            with mutex:
+                nxt = self._choose(rec, "opcode")
+                switch = nxt is not None and nxt is not rec
+                if switch:
+                    self._switch(rec, nxt)  # type: ignore[arg-type]
+            if switch:
+                _refresh_locals(frame)
+        sites = _real_sites.get(code)
+        if sites is None:
+            sites = _real_sites[code] = reallocks.acquire_sites(code)
+        if sites:
+            site = sites.get(frame.f_lasti)
+            if site is not None:
+                self._wait_real(rec, frame, site)
+
+    def _log(self, rec: ThreadRec, frame: types.FrameType) -> None:
+        if self.failures or frame.f_lineno is None or rec.outside:
+            return  # what happens while threads unwind from a failure is noise
+        code = frame.f_code
+        site = Site(code.co_filename, frame.f_lineno,
+                    getattr(code, "co_qualname", code.co_name))
+        log = self.log
+        if log and log[-1].thread == rec.idx and log[-1].site == site:
+            return
+        log.append(Step(rec.idx, site))
+
+    # -- virtual time -------------------------------------------------------------------
+
+    def monotonic(self) -> float:
+        return 1000.0 + self.now
+
+    def time(self) -> float:
+        return self.epoch + self.now
+
+    def outcome(self) -> RunOutcome:
+        return RunOutcome(
+            failures=list(self.failures),
+            steps=list(self.log),
+            names=[t.name for t in self.threads],
+            threads_started=max(0, len(self.threads) - 1),
+            switches=self.switches,
+            points=self.points,
+        )
+
+# `_choose`'s answer when nothing can run until a thread comes back from outside.
+IDLE = ThreadRec("(idle)")
+LEAK_GRACE_POINTS = 2000
+_real_sites: dict[types.CodeType, dict[int, reallocks.AcquireSite]] = {}

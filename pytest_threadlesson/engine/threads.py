@@ -1,0 +1,246 @@
+"""The engine's record of each thread: who it is, what it holds, what it waits on.
+
+Also the process-wide mutex, the clocks captured before anything is patched, the serials
+that number locks, and the exceptions the engine raises into threads.
+"""
+
+from __future__ import annotations
+
+import _thread
+import threading
+import time
+import types
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+from ..frames import Site
+from .waits import DeadlockReport, ThreadState
+
+if TYPE_CHECKING:
+    from .controlled import ControlledRun
+    from .free import Scope
+
+# Captured at import, before anything is patched.
+_real_monotonic = time.monotonic
+_real_time = time.time
+_real_perf_counter = time.perf_counter
+_real_sleep = time.sleep
+_allocate = _thread.allocate_lock
+_get_ident = _thread.get_ident
+
+mutex = _allocate()
+_serial = [0]
+# The scopes of the fixtures being set up right now (the plugin keeps it): a thread that a
+# module- or session-scoped fixture starts is meant to outlive the test that set it up.
+fixture_scopes: list[str] = []
+# Their records: such a thread may still release what the test's threads wait for.
+outliving: list[ThreadRec] = []
+
+
+def next_serial() -> int:
+    """Locks are numbered in creation order (per test, per schedule) so that a report can
+    tell apart locks born on the same line (`Lock #3 (forks.py:17)`)."""
+    _serial[0] += 1
+    return _serial[0]
+
+
+def reset_serials() -> None:
+    _serial[0] = 0
+
+
+class DeadlockError(BaseException):
+    """Raised in every thread of a deadlock so that it unwinds.
+
+    A BaseException, like KeyboardInterrupt, so that `except Exception: retry` in the code
+    under test cannot swallow it and block again.
+    """
+
+    def __init__(self, report: DeadlockReport) -> None:
+        super().__init__()
+        self.report = report
+
+    def __str__(self) -> str:
+        # Rendered on demand, never under the engine's mutex: it may call user __repr__.
+        return self.report.render()
+
+
+class DeadlockTimeout(DeadlockError):
+    """Raised into the threads of a test whose deadlock timeout expired (asynchronously,
+    so it is built with no arguments: the report is the latest one)."""
+
+    reports: list[DeadlockReport] = []
+
+    def __init__(self, report: DeadlockReport | None = None) -> None:
+        super().__init__(report if report is not None else DeadlockTimeout.reports[-1])
+
+
+class ThreadlessonStop(BaseException):
+    """Raised into a thread that the plugin must stop (a leak, an aborted schedule)."""
+
+
+class Waitable(Protocol):
+    """Anything a thread can wait on: it has waiters, and maybe owners."""
+
+    @property
+    def waiters(self) -> list[ThreadRec]: ...
+
+    def owners(self) -> list[ThreadRec]: ...
+
+    def describe(self) -> str: ...
+
+
+@dataclass(eq=False)
+class Held:
+    """A lock a thread holds, and where it took it."""
+
+    lock: Any
+    site: Site | None
+
+
+class ThreadRec:
+    """The engine's record of one thread: what it holds, what it waits on, where it is."""
+
+    def __init__(self, name: str, thread: threading.Thread | None = None) -> None:
+        self.name = name
+        self.thread = thread
+        self.ident: int | None = None
+        self.baton = _allocate()
+        self.baton.acquire()
+        self.token = False
+        self.waiting_on: Waitable | None = None
+        self.wait_site: Site | None = None
+        self.timed = False
+        self.sleeping = False
+        self.pending: BaseException | None = None
+        self.held: list[Held] = []
+        self.gates: list[Any] = []  # semaphores whose permit this thread holds
+        self.finished = False
+        self.entered = False
+        self.wakeups = 0  # blocking waits that ended: a sign of progress for the backstop
+        self.scope: Scope | None = None
+        self.run: ControlledRun | None = None
+        self.start_site: Site | None = None
+        self.joiners: list[ThreadRec] = []
+        # Controlled mode only.
+        self.idx = 0
+        self.blocked = False
+        self.deadline: float | None = None
+        self.timed_out = False
+        self.frame: types.FrameType | None = None
+        self.traced = False
+        # Blocked (or busy) where the scheduler cannot see, without the baton: it waits for
+        # its turn again when it comes back (ControlledRun.release_stuck).
+        self.outside = False
+        # A `_thread` thread of a schedule: waits (at most the given seconds) until its OS
+        # thread is gone, after its record finished (primitives.start_raw_thread).
+        self.os_exit: Callable[[float], object] | None = None
+        # A sleeper under explore: the threads that were runnable when it began to sleep
+        # and have not run since; it wakes early only once they all have (fairness).
+        self.yields_to: set[int] = set()
+
+    # A thread is a Waitable for those who join it.
+    @property
+    def waiters(self) -> list[ThreadRec]:
+        return self.joiners
+
+    def owners(self) -> list[ThreadRec]:
+        return [self]
+
+    def describe(self) -> str:
+        return f"thread {self.name!r} to finish"
+
+    @property
+    def parked_untimed(self) -> bool:
+        return self.waiting_on is not None and not self.timed and not self.token \
+            and self.pending is None
+
+    def state(self) -> ThreadState:
+        return ThreadState(
+            name=self.name,
+            held=[(h.lock, h.site) for h in self.held],
+            waiting_on=self.waiting_on,
+            wait_site=self.wait_site,
+            timed=self.timed,
+        )
+
+    def __repr__(self) -> str:
+        return f"<ThreadRec {self.name}>"
+
+
+class _Local(threading.local):
+    rec: ThreadRec | None = None
+    forget: _Forget | None = None
+
+
+_local = _Local()
+_DummyThread = threading._DummyThread
+
+# The records of the running threads that `threading` does not know (started with
+# `_thread.start_new_thread`, as CPython's lock_tests does, or by a C library), by ident.
+# They may hold a lock or set an event that a test's thread waits for, so the all-blocked
+# check must see them. Each entry leaves when its thread ends (`_Forget`).
+foreign_threads: dict[int, ThreadRec] = {}
+_foreign_count = [0]
+# Idents of the plugin's own raw threads (the watchdog): never a test's.
+service_threads: set[int] = set()
+
+
+class _Forget:
+    """Kept in a foreign thread's thread-local storage, which CPython clears when the
+    thread ends: then the thread's entry in `foreign_threads` goes too."""
+
+    __slots__ = ("ident", "rec")
+
+    def __init__(self, ident: int, rec: ThreadRec) -> None:
+        self.ident = ident
+        self.rec = rec
+
+    def __del__(self) -> None:
+        self.rec.finished = True
+        if foreign_threads.get(self.ident) is self.rec:
+            foreign_threads.pop(self.ident, None)
+
+
+def current() -> ThreadRec:
+    """The record of the calling thread, made on first use for threads we did not start.
+
+    It never calls into `threading` (only reads its table of threads): for a thread that
+    `threading` does not know, `threading.current_thread()` makes a `_DummyThread`, whose
+    `Event` is ours while the patch is installed, whose lock would ask here again.
+    """
+    rec = _local.rec
+    if rec is None:
+        ident = _get_ident()
+        thread = threading._active.get(ident)  # type: ignore[attr-defined]
+        # A _DummyThread is threading's name for a thread it did not start; before 3.13
+        # it stays in the table after its thread ends, and a new thread may reuse the ident.
+        if thread is not None and not isinstance(thread, _DummyThread):
+            rec = ThreadRec(thread.name)
+        else:
+            _foreign_count[0] += 1
+            rec = ThreadRec(f"_thread-{_foreign_count[0]}")
+            foreign_threads[ident] = rec
+            _local.forget = _Forget(ident, rec)
+        rec.ident = ident
+        rec.entered = True
+        _local.rec = rec
+    return rec
+
+
+def bind(rec: ThreadRec) -> None:
+    rec.ident = _get_ident()
+    _local.rec = rec
+
+
+def unbind() -> None:
+    _local.rec = None
+
+
+
+@dataclass
+class ThreadException:
+    thread: str
+    exc: BaseException
+    start_site: Site | None
+
