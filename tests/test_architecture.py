@@ -79,7 +79,7 @@ def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
         path.append(node)
         for nxt in sorted(graph[node]):
             if state.get(nxt) == 1:
-                return path[path.index(nxt):] + [nxt]
+                return [*path[path.index(nxt):], nxt]
             if nxt not in state:
                 found = visit(nxt)
                 if found:
@@ -169,3 +169,58 @@ def test_every_package_is_in_the_distribution() -> None:
     found = {".".join(p.parent.relative_to(PACKAGE.parent).parts)
              for p in PACKAGE.rglob("__init__.py")}
     assert found == listed
+
+
+def _is_private(name: str) -> bool:
+    return name.startswith("_") and not name.startswith("__")
+
+
+def _module_aliases(module: str, tree: ast.Module) -> dict[str, str]:
+    """The names by which `module` refers to other modules of the package: imported ones
+    (`from . import runtime as rt`) and lazy ones (`rt = Lazy("engine.runtime")`)."""
+    modules = _modules()
+    package = module.rpartition(".")[0] if module in modules else module
+    aliases: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            base = package.split(".")
+            base = base[: len(base) - node.level + 1] if node.level else []
+            prefix = ".".join(base + ([node.module] if node.module else []))
+            for alias in node.names:
+                full = f"{prefix}.{alias.name}"
+                if full in modules:
+                    aliases[alias.asname or alias.name] = full
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name in modules and alias.asname:
+                    aliases[alias.asname] = alias.name
+        elif isinstance(node, ast.Assign) and isinstance(node.value, (ast.Call, ast.Tuple)):
+            targets = node.targets[0]
+            names = targets.elts if isinstance(targets, ast.Tuple) else [targets]
+            values = node.value.elts if isinstance(node.value, ast.Tuple) else [node.value]
+            for target, value in zip(names, values, strict=False):
+                if isinstance(target, ast.Name) and isinstance(value, ast.Call) \
+                        and isinstance(value.func, ast.Name) and value.func.id == "Lazy" \
+                        and value.args and isinstance(value.args[0], ast.Constant):
+                    aliases[target.id] = f"pytest_threadlesson.{value.args[0].value}"
+    return aliases
+
+
+def _private_reads() -> set[str]:
+    found = set()
+    for module, path in _modules().items():
+        tree = ast.parse(path.read_text())
+        aliases = _module_aliases(module, tree)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "")
+                                                     .startswith("pytest_threadlesson")):
+                found.update(f"{module}: from {node.module} import {alias.name}"
+                             for alias in node.names if _is_private(alias.name))
+            elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) \
+                    and node.value.id in aliases and _is_private(node.attr):
+                found.add(f"{module}: {aliases[node.value.id]}.{node.attr}")
+    return found
+
+
+def test_no_module_reads_another_modules_private_names() -> None:
+    assert _private_reads() == set()

@@ -668,7 +668,7 @@ def test_a_thread_threading_does_not_know_has_a_record_while_it_runs() -> None:
                          _thread.get_ident()))
         prim.Event().set()
         threading.current_thread()  # makes a _DummyThread, on our primitives
-        rt._local.signal = _Signal(gone)
+        rt.tls.signal = _Signal(gone)
 
     prim.patch.install()
     try:
@@ -727,13 +727,13 @@ def test_a_thread_started_that_has_not_begun_yet_may_still_act(scope: rt.Scope) 
     # "every thread waits" while one was about to begin (CI, 3.10). An ident no thread
     # has, noted as started, is that gap held open.
     ghost = max(sys._current_exceptions()) + 1
-    assert not rt._others_may_act(scope)
+    assert not rt.others_may_act(scope)
     starts.beginning.add(ghost)
     try:
-        assert rt._others_may_act(scope)
+        assert rt.others_may_act(scope)
     finally:
         starts.beginning.discard(ghost)
-    assert not rt._others_may_act(scope)
+    assert not rt.others_may_act(scope)
 
 
 def test_a_started_thread_is_noted_until_it_is_seen_to_begin(scope: rt.Scope) -> None:
@@ -750,7 +750,7 @@ def test_a_started_thread_is_noted_until_it_is_seen_to_begin(scope: rt.Scope) ->
     try:
         assert ident in starts.beginning
         assert running.acquire(True, 10)
-        assert rt._others_may_act(scope)  # it runs, unknown to the engine
+        assert rt.others_may_act(scope)  # it runs, unknown to the engine
         assert ident not in starts.beginning  # seen: from now on, like any running thread
     finally:
         done.release()
@@ -934,7 +934,7 @@ def test_nested_installs_need_as_many_restores() -> None:
         patch.restore()
         assert patch.installed is True
         assert threading.Lock is prim.Lock
-        assert threading.Thread.join is prim._join
+        assert threading.Thread.join is prim.thread_join
     finally:
         patch.restore()
     assert patch.installed is False
@@ -948,7 +948,7 @@ def test_the_thread_only_patch_leaves_the_locks_alone() -> None:
     patch = prim.Patch(threads_only=True)
     patch.install()
     try:
-        assert threading.Thread.start is prim._start
+        assert threading.Thread.start is prim.thread_start
         assert threading.Lock is before[0]
         assert time.sleep is before[PATCHED.index((time, "sleep"))]
     finally:
@@ -985,7 +985,7 @@ def test_os_exit_under_the_patch_raises_in_the_test_instead_of_ending_the_proces
             os._exit(0)
     finally:
         prim.patch.restore()
-    assert os._exit is prim._orig_os_exit
+    assert os._exit is prim.orig_os_exit
 
 
 def test_os_exit_in_a_forked_child_under_the_patch_ends_the_child() -> None:

@@ -59,7 +59,7 @@ class Watchdog:
         sampler = _sampling.ProgressSampler()
         idents, seen = self._observe()
         sampler.sample(idents)
-        quiet_since = rt._real_monotonic()
+        quiet_since = rt.real_monotonic()
         while True:
             if self._cancel.acquire(True, tick):
                 return
@@ -67,7 +67,7 @@ class Watchdog:
             # A learner at a breakpoint() prompt is not a hang.
             moved = sampler.sample(idents) or count != seen or _in_debugger(idents)
             seen = count
-            now = rt._real_monotonic()
+            now = rt.real_monotonic()
             if moved:
                 quiet_since = now
             elif now - quiet_since >= self.seconds:
@@ -99,7 +99,7 @@ class Watchdog:
             if ident == main and sampler.in_call(ident) and \
                     main_thread_kick.kick(rt.DeadlockTimeout):
                 continue
-            leaks._async_raise(ident, rt.DeadlockTimeout)
+            leaks.async_raise(ident, rt.DeadlockTimeout)
 
 
 def _in_debugger(idents: list[int]) -> bool:

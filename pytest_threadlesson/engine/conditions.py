@@ -12,13 +12,13 @@ from typing import Any
 
 from ..frames import caller_site
 from . import runtime as rt
-from .locks import Lock, RLock, _name, _where
+from .locks import Lock, RLock, repr_name, site_suffix
 from .naming import describe_wait
 from .runtime import ThreadRec
 
-_OrigCondition = threading.Condition
-_OrigEvent = threading.Event
-_OrigBarrier = threading.Barrier
+OrigCondition = threading.Condition
+OrigEvent = threading.Event
+OrigBarrier = threading.Barrier
 
 
 class _Waiter:
@@ -204,7 +204,8 @@ class Semaphore:
         self.release()
 
     def __repr__(self) -> str:
-        return f"<{_name(self)} at {id(self):#x}{_where(self._created_at)}: value={self._value}>"
+        return (f"<{repr_name(self)} at {id(self):#x}{site_suffix(self._created_at)}: "
+                f"value={self._value}>")
 
 
 class BoundedSemaphore(Semaphore):
@@ -225,11 +226,11 @@ class BoundedSemaphore(Semaphore):
         self._released(n)
 
     def __repr__(self) -> str:
-        return (f"<{_name(self)} at {id(self):#x}{_where(self._created_at)}: "
+        return (f"<{repr_name(self)} at {id(self):#x}{site_suffix(self._created_at)}: "
                 f"value={self._value}/{self._initial_value}>")
 
 
-class Event(_OrigEvent):
+class Event(OrigEvent):
     """`threading.Event` on instrumented parts."""
 
     def __init__(self) -> None:
@@ -240,10 +241,10 @@ class Event(_OrigEvent):
 
     def __repr__(self) -> str:
         state = "set" if self.is_set() else "unset"
-        return f"<{_name(self)} at {id(self):#x}{_where(self._created_at)}: {state}>"
+        return f"<{repr_name(self)} at {id(self):#x}{site_suffix(self._created_at)}: {state}>"
 
 
-class Barrier(_OrigBarrier):
+class Barrier(OrigBarrier):
     """`threading.Barrier` on instrumented parts."""
 
     def __init__(self, parties: int, action: Callable[[], None] | None = None,
@@ -255,10 +256,10 @@ class Barrier(_OrigBarrier):
 
     def __repr__(self) -> str:
         state = "broken" if self.broken else f"waiters={self.n_waiting}/{self.parties}"
-        return f"<{_name(self)} at {id(self):#x}{_where(self._created_at)}: {state}>"
+        return f"<{repr_name(self)} at {id(self):#x}{site_suffix(self._created_at)}: {state}>"
 
 
-class _RawEvent:
+class RawEvent:
     """Thread start-up's own `_started` event: real, never a scheduling point."""
 
     def __init__(self) -> None:

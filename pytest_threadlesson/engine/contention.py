@@ -260,14 +260,14 @@ def run_schedule(
     run.main = rec
     prim.threads[main] = rec
     body = main.run
-    main.run = lambda: prim._thread_body(rec, body)  # type: ignore[method-assign]
-    main._started = prim._RawEvent()  # type: ignore[attr-defined]
+    main.run = lambda: prim.thread_body(rec, body)  # type: ignore[method-assign]
+    main._started = prim.RawEvent()  # type: ignore[attr-defined]
     gc_enabled = gc.isenabled()
     old_trace = sys.gettrace()
     prim.patch.install()
     try:
         gc.disable()
-        prim._orig_start(main)
+        prim.orig_start(main)
         with rt.mutex:
             run.running = rec
             rec.baton.release()
@@ -334,10 +334,10 @@ def _watch(run: rt.ControlledRun, wall_limit: float) -> bool:
     call the scheduler cannot see is let go (`release_stuck`), so the others run; False
     when nothing moved at all for `wall_limit` seconds."""
     progress = (run.points, run.switches)
-    quiet = still = rt._real_monotonic()
+    quiet = still = rt.real_monotonic()
     spot: tuple[int, int] | None = None
     while not run.done.acquire(True, _WATCH_EVERY):
-        now = rt._real_monotonic()
+        now = rt.real_monotonic()
         if (run.points, run.switches) != progress:
             progress, quiet, still, spot = (run.points, run.switches), now, now, None
             continue

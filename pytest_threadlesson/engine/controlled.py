@@ -12,26 +12,26 @@ from typing import TYPE_CHECKING, Any
 
 from ..frames import Site, is_user_file, line_of
 from . import reallocks
-from .free import _display_name, _raise_pending, notify
+from .free import display_name, notify, raise_pending
 from .outcome import Failure, RunOutcome, ScheduleAborted, Step
 from .threads import (
     DeadlockError,
     ThreadRec,
     Waitable,
-    _allocate,
-    _real_time,
+    allocate_raw_lock,
     bind,
     mutex,
+    real_time,
     unbind,
 )
 from .tracing import (
-    _assert_lines,
-    _chain,
-    _opcode_ready,
-    _opcode_seen,
-    _opcodes_off,
-    _private_offsets,
-    _refresh_locals,
+    assert_lines,
+    chain_traces,
+    opcode_ready,
+    opcode_seen,
+    opcodes_off,
+    private_offsets,
+    refresh_locals,
 )
 from .vclock import SLEEP
 from .waits import DeadlockReport, LockOrderGraph, ThreadState, find_cycle
@@ -48,12 +48,12 @@ class ControlledRun:
         self.threads: list[ThreadRec] = []
         self.running: ThreadRec | None = None
         self.now = 0.0
-        self.epoch = _real_time()
+        self.epoch = real_time()
         self.max_points = max_points
         self.points = 0
         self.switches = 0
         self.log: deque[Step] = deque(maxlen=log_size)
-        self.done = _allocate()
+        self.done = allocate_raw_lock()
         self.done.acquire()
         self.failures: list[Failure] = []
         self.deadlock: DeadlockReport | None = None
@@ -76,7 +76,7 @@ class ControlledRun:
         rec.idx = len(self.threads)
         self.threads.append(rec)
         if rec.thread is not None and rec.idx > 0:
-            rec.name = _display_name(rec.thread, rec.idx)
+            rec.name = display_name(rec.thread, rec.idx)
 
     def enter(self, rec: ThreadRec) -> None:
         """First thing a managed thread does: wait for its turn, then trace its code."""
@@ -119,7 +119,7 @@ class ControlledRun:
             nxt = self._choose(rec, kind)
             if nxt is not None and nxt is not rec:
                 self._switch(rec, nxt)
-            _raise_pending(rec)
+            raise_pending(rec)
 
     def block(
         self,
@@ -143,13 +143,13 @@ class ControlledRun:
         waitable.waiters.append(rec)
         try:
             while True:
-                _raise_pending(rec)
+                raise_pending(rec)
                 rec.blocked = True
                 self._count_point()
                 nxt = self._choose(rec, "block")
                 if nxt is not None and nxt is not rec:
                     self._switch(rec, nxt)
-                _raise_pending(rec)
+                raise_pending(rec)
                 if ready():
                     return True
                 if rec.timed_out:
@@ -357,7 +357,7 @@ class ControlledRun:
                     self.block(rec, wait, wait.ready, None, where)
                 finally:
                     self.real_waits -= 1
-                _refresh_locals(frame)
+                refresh_locals(frame)
             lock = reallocks.lock_of(obj)
             if lock is not None and site.method == "acquire":
                 self.real_owners[id(lock)] = (lock, rec, where)
@@ -374,17 +374,17 @@ class ControlledRun:
                 try:
                     run._on_opcode(rec, frame)
                 except BaseException:
-                    _opcodes_off(frame)
+                    opcodes_off(frame)
                     raise
             elif event == "line":
                 rec.frame = frame
                 run._log(rec, frame)
-                if frame.f_code not in _opcode_ready:
+                if frame.f_code not in opcode_ready:
                     # 3.13: a code object's first run under settrace gets no opcode events
                     # when f_trace_opcodes is set in its 'call' event; switching it off and
                     # on at its first line does. Without this a replay would differ from
                     # the run it replays (cold code against warm code).
-                    _opcode_ready.add(frame.f_code)
+                    opcode_ready.add(frame.f_code)
                     frame.f_trace_opcodes = False
                     frame.f_trace_opcodes = True
             return local
@@ -404,12 +404,12 @@ class ControlledRun:
             if not traced:
                 return chained
             frame.f_trace_opcodes = True  # after the previous tracer, which may reset it
-            if code not in _opcode_seen:
+            if code not in opcode_seen:
                 # 3.12: the same first-run gap; re-installing the tracer makes the
                 # interpreter instrument this code object before it runs on.
-                _opcode_seen.add(code)
+                opcode_seen.add(code)
                 sys.settrace(global_trace)
-            return _chain(local, chained) if chained is not None else local
+            return chain_traces(local, chained) if chained is not None else local
 
         rec.traced = True
         sys.settrace(global_trace)
@@ -440,10 +440,10 @@ class ControlledRun:
                 rec.pending = None
                 raise error
             return
-        if frame.f_lineno in _assert_lines(frame.f_code):
+        if frame.f_lineno in assert_lines(frame.f_code):
             return  # an assert's message must show the values it compared
         code = frame.f_code
-        if frame.f_lasti in _private_offsets(code):
+        if frame.f_lasti in private_offsets(code):
             return
         if self.strategy.preempt(frame):
             with mutex:
@@ -452,7 +452,7 @@ class ControlledRun:
                 if switch:
                     self._switch(rec, nxt)  # type: ignore[arg-type]
             if switch:
-                _refresh_locals(frame)
+                refresh_locals(frame)
         sites = _real_sites.get(code)
         if sites is None:
             sites = _real_sites[code] = reallocks.acquire_sites(code)

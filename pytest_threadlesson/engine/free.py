@@ -14,16 +14,16 @@ from ..frames import Site
 from . import starts
 from .threads import (
     DeadlockError,
+    DummyThread,
     Held,
     ThreadException,
     ThreadRec,
     Waitable,
-    _DummyThread,
-    _real_monotonic,
     current,
     foreign_threads,
     mutex,
     outliving,
+    real_monotonic,
     service_threads,
 )
 from .waits import DeadlockReport, LockOrderGraph, find_cycle
@@ -55,7 +55,7 @@ class Scope:
 
     def stable_name(self, thread: threading.Thread) -> str:
         self._names += 1
-        return _display_name(thread, self._names)
+        return display_name(thread, self._names)
 
     def live(self) -> list[ThreadRec]:
         return [t for t in self.threads if not t.finished]
@@ -72,7 +72,7 @@ class Scope:
         return error
 
 
-def _display_name(thread: threading.Thread, number: int) -> str:
+def display_name(thread: threading.Thread, number: int) -> str:
     """The user's name for a thread, or a stable one: CPython's `Thread-7` numbers drift."""
     name = thread.name
     if name.startswith("ThreadPoolExecutor-"):
@@ -124,19 +124,19 @@ def wait_until(
     rec = current()
     if rec.run is not None:
         return rec.run.block(rec, waitable, ready, timeout, site)
-    deadline = None if timeout is None else _real_monotonic() + timeout
+    deadline = None if timeout is None else real_monotonic() + timeout
     rec.waiting_on = waitable
     rec.wait_site = site
     rec.timed = timeout is not None
     waitable.waiters.append(rec)
     try:
         while True:
-            _raise_pending(rec)
+            raise_pending(rec)
             if not rec.timed:
                 _detect(rec)
             remaining = -1.0
             if deadline is not None:
-                remaining = deadline - _real_monotonic()
+                remaining = deadline - real_monotonic()
                 if remaining <= 0:
                     return ready()
             mutex.release()
@@ -148,7 +148,7 @@ def wait_until(
                 if not got:
                     rec.baton.acquire()
                 rec.token = False
-            _raise_pending(rec)
+            raise_pending(rec)
             if ready():
                 return True
     finally:
@@ -159,7 +159,7 @@ def wait_until(
         rec.wakeups += 1
 
 
-def _raise_pending(rec: ThreadRec) -> None:
+def raise_pending(rec: ThreadRec) -> None:
     error = rec.pending
     if error is not None:
         rec.pending = None
@@ -189,14 +189,14 @@ def _check_all_blocked(scope: Scope, waiting: ThreadRec | None) -> None:
     if all(t is waiting or t.parked_untimed for t in live):
         if waiting is None and not any(t.parked_untimed for t in live):
             return
-        if _others_may_act(scope):
+        if others_may_act(scope):
             return
         error = scope.declare(DeadlockReport.all_blocked([t.state() for t in live]))
         if waiting is not None:
             raise error
 
 
-def _others_may_act(scope: Scope) -> bool:
+def others_may_act(scope: Scope) -> bool:
     """Whether a thread that threading does not know, started during the test, may still
     set, put or release: one started with `_thread.start_new_thread` (as CPython's
     lock_tests starts its threads) that runs, that has not touched a primitive yet (the
@@ -223,7 +223,7 @@ def _others_may_act(scope: Scope) -> bool:
     known = set(service_threads)
     known.update(foreign_threads)
     known.update(ident for ident, thread in list(threading._active.items())  # type: ignore[attr-defined]
-                 if not isinstance(thread, _DummyThread))
+                 if not isinstance(thread, DummyThread))
     known.update(t.ident for t in scope.threads if t.ident is not None)
     known.update(t.ident for t in outliving if t.ident is not None)
     # Every thread state, with frames or none yet (`_thread.start_new_thread` returned, the

@@ -27,7 +27,7 @@ class _InsertionOrderedSet(dict[Any, None]):
 _orig_executor_init = futures_thread.ThreadPoolExecutor.__init__
 
 
-def _executor_init(self: Any, *args: Any, **kwargs: Any) -> None:
+def executor_init(self: Any, *args: Any, **kwargs: Any) -> None:
     _orig_executor_init(self, *args, **kwargs)
     self._threads = _InsertionOrderedSet.fromkeys(self._threads)
 
@@ -47,8 +47,9 @@ class _Outcome:
         self.retrieved = False
 
 
-def _set_exception(self: concurrent.futures.Future[Any], exception: BaseException | None) -> None:
-    rec = rt._local.rec
+def future_set_exception(self: concurrent.futures.Future[Any],
+                         exception: BaseException | None) -> None:
+    rec = rt.tls.rec
     owner = None if rec is None else rec.run if rec.run is not None else rec.scope
     if owner is None or exception is None or isinstance(
             exception, (rt.DeadlockError, rt.ThreadlessonStop)):
@@ -67,14 +68,14 @@ def _set_exception(self: concurrent.futures.Future[Any], exception: BaseExceptio
     owner.futures.append(outcome)
 
 
-def _result(self: concurrent.futures.Future[Any], timeout: float | None = None) -> Any:
+def future_result(self: concurrent.futures.Future[Any], timeout: float | None = None) -> Any:
     try:
         return _orig_result(self, timeout)
     finally:
         _retrieved(self)  # after the wait: the exception may have been set during it
 
 
-def _exception(self: concurrent.futures.Future[Any],
+def future_exception(self: concurrent.futures.Future[Any],
                timeout: float | None = None) -> BaseException | None:
     try:
         return _orig_exception(self, timeout)
@@ -104,4 +105,4 @@ def unretrieved(owner: Any) -> list[tuple[str, BaseException]]:
 
 
 # `ThreadPoolExecutor`'s global shutdown lock while the patch is installed: one of ours.
-_shutdown_lock = Lock()
+shutdown_lock = Lock()

@@ -45,7 +45,7 @@ def _candidates(before: Collection[threading.Thread]) -> list[threading.Thread]:
         if t not in before and t is not threading.current_thread()
         and not isinstance(t, threading._DummyThread)
         and t not in prim.foreign and t not in prim.outlives
-        and prim._orig_is_alive(t)
+        and prim.orig_is_alive(t)
     ]
 
 
@@ -58,18 +58,18 @@ def find_leaks(before: Collection[threading.Thread], grace: float,
                ignore: Sequence[IgnoreRule] = ()) -> list[threading.Thread]:
     """Threads started since `before` that are still alive after `grace` seconds, but
     those an `ignore` rule accepts (they are left running, and remembered as accepted)."""
-    deadline = rt._real_monotonic() + grace
+    deadline = rt.real_monotonic() + grace
     while True:
         alive: list[threading.Thread] = []
         fine: list[threading.Thread] = []
         for t in _candidates(before):
             (fine if accepts(ignore, t, _names(t)) else alive).append(t)
-        remaining = deadline - rt._real_monotonic()
+        remaining = deadline - rt.real_monotonic()
         if not alive or remaining <= 0:
             _accept(fine)
             return alive
         for t in alive:
-            prim._orig_join(t, max(0.0, min(remaining, deadline - rt._real_monotonic())))
+            prim.orig_join(t, max(0.0, min(remaining, deadline - rt.real_monotonic())))
 
 
 def _accept(threads: list[threading.Thread]) -> None:
@@ -105,7 +105,7 @@ def describe(threads: list[threading.Thread]) -> list[LeakedThread]:
     return out
 
 
-def _async_raise(ident: int, exc: type[BaseException]) -> bool:
+def async_raise(ident: int, exc: type[BaseException]) -> bool:
     done = ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), ctypes.py_object(exc))
     if done > 1:  # never leave an exception pending on the wrong threads
         ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), None)
@@ -123,17 +123,17 @@ def interrupt(rec: rt.ThreadRec | None, ident: int | None) -> None:
                 rt.unpark(rec)
                 return
     if ident is not None:
-        _async_raise(ident, rt.ThreadlessonStop)
+        async_raise(ident, rt.ThreadlessonStop)
 
 
 def stop(threads: list[threading.Thread], wait: float = 1.0) -> list[threading.Thread]:
     """Stop leaked threads as far as possible; returns those still alive."""
     for t in threads:
         interrupt(prim.threads.get(t), t.ident)
-    deadline = rt._real_monotonic() + wait
+    deadline = rt.real_monotonic() + wait
     for t in threads:
-        prim._orig_join(t, max(0.0, deadline - rt._real_monotonic()))
-    alive = [t for t in threads if prim._orig_is_alive(t)]
+        prim.orig_join(t, max(0.0, deadline - rt.real_monotonic()))
+    alive = [t for t in threads if prim.orig_is_alive(t)]
     _unstoppable.extend(t for t in alive if not t.daemon)
     _register_exit_guard()
     return alive
@@ -143,7 +143,7 @@ def give_up(threads: list[threading.Thread]) -> None:
     """Threads that cannot be stopped now (blocked in a C call, where an asynchronous
     exception would wait, and on 3.11 disturb the next traced thread): they end when the
     call returns, if ever; the process does not wait for them at exit."""
-    _unstoppable.extend(t for t in threads if prim._orig_is_alive(t) and not t.daemon)
+    _unstoppable.extend(t for t in threads if prim.orig_is_alive(t) and not t.daemon)
     _register_exit_guard()
 
 
@@ -170,11 +170,11 @@ def _exit_guard() -> None:
     """At interpreter exit, before Python joins non-daemon threads: never hang on a leak,
     nor on an accepted thread that does not end (a pool's workers do: their own exit hook,
     registered before ours, has already told them to)."""
-    deadline = rt._real_monotonic() + EXIT_GRACE
+    deadline = rt.real_monotonic() + EXIT_GRACE
     waiting = [t for t in accepted if not t.daemon]
     for t in waiting:
-        prim._orig_join(t, max(0.0, deadline - rt._real_monotonic()))
-    if any(prim._orig_is_alive(t) for t in [*_unstoppable, *waiting]):
+        prim.orig_join(t, max(0.0, deadline - rt.real_monotonic()))
+    if any(prim.orig_is_alive(t) for t in [*_unstoppable, *waiting]):
         sys.stdout.flush()
         sys.stderr.flush()
-        prim._orig_os_exit(_exit_status[0])
+        prim.orig_os_exit(_exit_status[0])

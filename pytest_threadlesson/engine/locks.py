@@ -13,17 +13,17 @@ from . import runtime as rt
 from .naming import object_name
 from .runtime import ThreadRec
 
-_OrigLock = threading.Lock
-_OrigRLock = threading.RLock
+OrigLock = threading.Lock
+OrigRLock = threading.RLock
 # The modules whose classes stand in for CPython's: a repr names CPython's type for them.
 _OURS = frozenset({__name__, __name__.rpartition(".")[0] + ".conditions"})
 
 
-def _where(site: Site | None) -> str:
+def site_suffix(site: Site | None) -> str:
     return f" created at {site.short}" if site is not None else ""
 
 
-def _name(obj: Any, cpython: str | None = None) -> str:
+def repr_name(obj: Any, cpython: str | None = None) -> str:
     """The type's name in a repr: CPython's for ours (`threading.Event`, `_thread.lock`),
     which they stand in for; a subclass's own."""
     cls = type(obj)
@@ -142,7 +142,7 @@ class Lock:
 
     def _facts(self) -> str:
         """Ours, after CPython's part of the repr: where it was made, who holds it."""
-        facts = [_where(self._created_at).strip()] if self._created_at is not None else []
+        facts = [site_suffix(self._created_at).strip()] if self._created_at is not None else []
         if self._owner is not None:
             held = f"held by {self._owner.name}"
             if self._acquired_at is not None:
@@ -159,7 +159,7 @@ class Lock:
         # CPython's shape (`<locked _thread.lock object at 0x...>`), which code and tests
         # match with regexes, with our facts after the address.
         state = "locked" if self._locked else "unlocked"
-        return (f"<{state} {_name(self, self._cpython_name)} object {self._cpython_fields()}"
+        return (f"<{state} {repr_name(self, self._cpython_name)} object {self._cpython_fields()}"
                 f"at {id(self):#x}{self._facts()}>")
 
 

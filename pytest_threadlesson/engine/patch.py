@@ -17,14 +17,20 @@ from typing import Any
 
 from . import runtime as rt
 from .conditions import Barrier, BoundedSemaphore, Condition, Event, Semaphore
-from .futures import _exception, _executor_init, _result, _set_exception, _shutdown_lock
+from .futures import (
+    executor_init,
+    future_exception,
+    future_result,
+    future_set_exception,
+    shutdown_lock,
+)
 from .locks import Lock, RLock
-from .threadstart import _count, _is_alive, _join, _start
+from .threadstart import thread_count, thread_is_alive, thread_join, thread_start
 
 # os._exit: in a test it would end the whole run at once, with no summary and whatever
 # status it was given (often 0, as if every test had passed).
 
-_orig_os_exit = os._exit
+orig_os_exit = os._exit
 
 
 class ExitCalled(BaseException):
@@ -43,7 +49,7 @@ class ExitCalled(BaseException):
 def _exit(status: int) -> None:
     __tracebackhide__ = True
     if os.getpid() != patch_pid[0]:
-        _orig_os_exit(status)  # a forked child (multiprocessing's, say) ends as it means to
+        orig_os_exit(status)  # a forked child (multiprocessing's, say) ends as it means to
     raise ExitCalled(status)
 
 
@@ -107,10 +113,10 @@ class Patch:
             # Leak checks alone: know who started which thread, and see thread exceptions.
             return [
                 (os, "_exit", _exit),
-                (threading.Thread, "start", _start),
-                (futures_base.Future, "set_exception", _set_exception),
-                (futures_base.Future, "result", _result),
-                (futures_base.Future, "exception", _exception),
+                (threading.Thread, "start", thread_start),
+                (futures_base.Future, "set_exception", future_set_exception),
+                (futures_base.Future, "result", future_result),
+                (futures_base.Future, "exception", future_exception),
             ]
         return [
             (os, "_exit", _exit),
@@ -123,21 +129,21 @@ class Patch:
             (threading, "Event", Event),
             (threading, "Barrier", Barrier),
             (threading, "_time", rt.monotonic),
-            (threading.Thread, "start", _start),
-            (threading.Thread, "join", _join),
-            (threading.Thread, "is_alive", _is_alive),
-            (_thread, "_count", _count),
+            (threading.Thread, "start", thread_start),
+            (threading.Thread, "join", thread_join),
+            (threading.Thread, "is_alive", thread_is_alive),
+            (_thread, "_count", thread_count),
             (queue, "SimpleQueue", queue._PySimpleQueue),  # type: ignore[attr-defined]
             (queue, "time", rt.monotonic),
             (time, "sleep", rt.sleep),
             (time, "monotonic", rt.monotonic),
             (time, "time", rt.wall_time),
             (time, "perf_counter", rt.perf_counter),
-            (futures_thread, "_global_shutdown_lock", _shutdown_lock),
-            (futures_thread.ThreadPoolExecutor, "__init__", _executor_init),
-            (futures_base.Future, "set_exception", _set_exception),
-            (futures_base.Future, "result", _result),
-            (futures_base.Future, "exception", _exception),
+            (futures_thread, "_global_shutdown_lock", shutdown_lock),
+            (futures_thread.ThreadPoolExecutor, "__init__", executor_init),
+            (futures_base.Future, "set_exception", future_set_exception),
+            (futures_base.Future, "result", future_result),
+            (futures_base.Future, "exception", future_exception),
         ]
 
     def install(self) -> None:

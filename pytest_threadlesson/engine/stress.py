@@ -32,7 +32,7 @@ def stress(target: Callable[[], Any], *, threads: int, calls: int, seed: int,
 
         def local(frame: types.FrameType, event: str, arg: Any) -> Any:
             if event == "opcode" and rng.random() < rate:
-                rt._real_sleep(0)  # give up the interpreter here: a forced preemption
+                rt.real_sleep(0)  # give up the interpreter here: a forced preemption
             return local
 
         def global_trace(frame: types.FrameType, event: str, arg: Any) -> Any:

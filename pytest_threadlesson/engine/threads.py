@@ -22,14 +22,14 @@ if TYPE_CHECKING:
     from .free import Scope
 
 # Captured at import, before anything is patched.
-_real_monotonic = time.monotonic
-_real_time = time.time
-_real_perf_counter = time.perf_counter
-_real_sleep = time.sleep
-_allocate = _thread.allocate_lock
+real_monotonic = time.monotonic
+real_time = time.time
+real_perf_counter = time.perf_counter
+real_sleep = time.sleep
+allocate_raw_lock = _thread.allocate_lock
 _get_ident = _thread.get_ident
 
-mutex = _allocate()
+mutex = allocate_raw_lock()
 _serial = [0]
 # The scopes of the fixtures being set up right now (the plugin keeps it): a thread that a
 # module- or session-scoped fixture starts is meant to outlive the test that set it up.
@@ -105,7 +105,7 @@ class ThreadRec:
         self.name = name
         self.thread = thread
         self.ident: int | None = None
-        self.baton = _allocate()
+        self.baton = allocate_raw_lock()
         self.baton.acquire()
         self.token = False
         self.waiting_on: Waitable | None = None
@@ -173,8 +173,8 @@ class _Local(threading.local):
     forget: _Forget | None = None
 
 
-_local = _Local()
-_DummyThread = threading._DummyThread
+tls = _Local()
+DummyThread = threading._DummyThread  # a thread threading did not start
 
 # The records of the running threads that `threading` does not know (started with
 # `_thread.start_new_thread`, as CPython's lock_tests does, or by a C library), by ident.
@@ -209,32 +209,32 @@ def current() -> ThreadRec:
     `threading` does not know, `threading.current_thread()` makes a `_DummyThread`, whose
     `Event` is ours while the patch is installed, whose lock would ask here again.
     """
-    rec = _local.rec
+    rec = tls.rec
     if rec is None:
         ident = _get_ident()
         thread = threading._active.get(ident)  # type: ignore[attr-defined]
         # A _DummyThread is threading's name for a thread it did not start; before 3.13
         # it stays in the table after its thread ends, and a new thread may reuse the ident.
-        if thread is not None and not isinstance(thread, _DummyThread):
+        if thread is not None and not isinstance(thread, DummyThread):
             rec = ThreadRec(thread.name)
         else:
             _foreign_count[0] += 1
             rec = ThreadRec(f"_thread-{_foreign_count[0]}")
             foreign_threads[ident] = rec
-            _local.forget = _Forget(ident, rec)
+            tls.forget = _Forget(ident, rec)
         rec.ident = ident
         rec.entered = True
-        _local.rec = rec
+        tls.rec = rec
     return rec
 
 
 def bind(rec: ThreadRec) -> None:
     rec.ident = _get_ident()
-    _local.rec = rec
+    tls.rec = rec
 
 
 def unbind() -> None:
-    _local.rec = None
+    tls.rec = None
 
 
 

@@ -14,12 +14,12 @@ from typing import Any
 from ..frames import caller_site
 from . import runtime as rt
 from . import starts
-from .conditions import _RawEvent
+from .conditions import RawEvent
 from .runtime import ThreadRec
 
-_orig_start = threading.Thread.start
-_orig_join = threading.Thread.join
-_orig_is_alive = threading.Thread.is_alive
+orig_start = threading.Thread.start
+orig_join = threading.Thread.join
+orig_is_alive = threading.Thread.is_alive
 
 
 # ---------------------------------------------------------------------------------------
@@ -59,23 +59,23 @@ outlives: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
 start_count = 0
 
 
-def _start(self: Any) -> None:
+def thread_start(self: Any) -> None:
     global start_count
     start_count += 1  # a test during which this never moved leaked no thread
-    parent = rt._local.rec
+    parent = rt.tls.rec
     run = parent.run if parent is not None else None
     scope = parent.scope if parent is not None else None
     if (run is None and (scope is None or scope.closed)) or not self._initialized \
             or self._started.is_set():
-        _orig_start(self)
+        orig_start(self)
         return
     site = caller_site(2)
     if site is None:
         # Started by a library with none of the test's code on the stack (pytest-timeout's
         # timer, a plugin's helper): not the test's thread, never blamed on it.
         foreign.add(self)
-        self._started = _RawEvent()
-        _orig_start(self)
+        self._started = RawEvent()
+        orig_start(self)
         return
     rec = ThreadRec(self.name, self)
     rec.start_site = site
@@ -98,14 +98,14 @@ def _start(self: Any) -> None:
         # Only the thread itself runs under our record: code that calls `t.run()` on a
         # started thread (a classic mistake) just runs the body in the calling thread.
         if self.ident == _thread.get_ident():
-            _thread_body(rec, body)
+            thread_body(rec, body)
         else:
             body()
 
     self.run = own_run
-    self._started = _RawEvent()
+    self._started = RawEvent()
     try:
-        _orig_start(self)
+        orig_start(self)
     except BaseException:
         with rt.mutex:
             rec.finished = True
@@ -113,7 +113,7 @@ def _start(self: Any) -> None:
     rt.scheduling_point("start")
 
 
-def _thread_body(rec: ThreadRec, body: Callable[[], None]) -> None:
+def thread_body(rec: ThreadRec, body: Callable[[], None]) -> None:
     run = rec.run
     if run is not None:
         run.enter(rec)
@@ -150,7 +150,7 @@ def start_raw_thread(original: Callable[..., int], function: Callable[..., objec
     calls it: the new thread is one of the schedule's, as a `threading.Thread` would be,
     waits for its turn and is traced. Elsewhere the thread starts as usual. Returns its
     ident, and whether it is a thread of a schedule."""
-    parent = rt._local.rec
+    parent = rt.tls.rec
     run = parent.run if parent is not None else None
     if run is None or parent is None or run.closed or not parent.entered or parent.finished \
             or not isinstance(args, tuple) or not (kwargs is None or isinstance(kwargs, dict)):
@@ -169,7 +169,7 @@ def start_raw_thread(original: Callable[..., int], function: Callable[..., objec
 
     try:
         if _JOINABLE is not None:  # 3.13 and later: a handle to wait for the OS thread
-            handle = _JOINABLE(functools.partial(_thread_body, rec, body), daemon=True)
+            handle = _JOINABLE(functools.partial(thread_body, rec, body), daemon=True)
             rec.os_exit = handle.join
             ident: int = handle.ident
         else:
@@ -194,7 +194,7 @@ def _raw_body(rec: ThreadRec, body: Callable[[], None]) -> None:
             sentinel.release()
 
     rec.os_exit = os_exit
-    _thread_body(rec, body)
+    thread_body(rec, body)
 
 
 def wait_os_exit(rec: ThreadRec, timeout: float) -> None:
@@ -202,16 +202,16 @@ def wait_os_exit(rec: ThreadRec, timeout: float) -> None:
     thread is gone, so that what the OS and `_thread` report agrees with our records."""
     if rec.thread is not None:
         if rec.thread.ident is not None:
-            _orig_join(rec.thread, timeout)
+            orig_join(rec.thread, timeout)
     elif rec.os_exit is not None:
         rec.os_exit(timeout)
 
 
-def _count() -> int:
+def thread_count() -> int:
     """`_thread._count()`: under `explore`, the threads the schedule has finished are not
     counted (CPython's lock tests wait for the count to drop; virtual time would not wait
     for a real exit)."""
-    me = rt._local.rec
+    me = rt.tls.rec
     run = me.run if me is not None else None
     if run is not None:
         for t in list(run.threads):
@@ -223,10 +223,10 @@ def _count() -> int:
 _orig_count = _thread._count
 
 
-def _join(self: Any, timeout: float | None = None) -> None:
+def thread_join(self: Any, timeout: float | None = None) -> None:
     rec = threads.get(self)
-    if rec is None or rt._local.rec is None:
-        _orig_join(self, timeout)
+    if rec is None or rt.tls.rec is None:
+        orig_join(self, timeout)
         return
     if not self._started.is_set():
         raise RuntimeError("cannot join thread before it is started")
@@ -241,15 +241,15 @@ def _join(self: Any, timeout: float | None = None) -> None:
     if done:
         # Our record ends a few byte-codes before the OS thread does: wait for that too,
         # so that is_alive() is False after join(), as threading promises.
-        _orig_join(self, None)
+        orig_join(self, None)
 
 
-def _is_alive(self: Any) -> bool:
+def thread_is_alive(self: Any) -> bool:
     rec = threads.get(self)
     if rec is not None and rec.run is not None:
         # Deterministic under the scheduler: the OS thread may linger a few byte-codes.
         return self._started.is_set() and not rec.finished
-    return _orig_is_alive(self)
+    return orig_is_alive(self)
 
 
 

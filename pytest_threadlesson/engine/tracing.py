@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 
-def _chain(ours: Callable[..., Any], theirs: Callable[..., Any]) -> Callable[..., Any]:
+def chain_traces(ours: Callable[..., Any], theirs: Callable[..., Any]) -> Callable[..., Any]:
     """A local tracer that feeds both our scheduler and a previous tracer (coverage)."""
     state = [theirs]
 
@@ -25,7 +25,7 @@ def _chain(ours: Callable[..., Any], theirs: Callable[..., Any]) -> Callable[...
     return both
 
 
-def _refresh_locals(frame: types.FrameType) -> None:
+def refresh_locals(frame: types.FrameType) -> None:
     """After a switch inside the trace function. Before 3.13 the interpreter copies a
     traced frame's variables into f_locals before calling us and writes them back after:
     cells (closure variables) too. Other threads ran meanwhile; refresh the copy so that
@@ -34,7 +34,7 @@ def _refresh_locals(frame: types.FrameType) -> None:
         frame.f_locals  # noqa: B018
 
 
-def _opcodes_off(frame: types.FrameType | None) -> None:
+def opcodes_off(frame: types.FrameType | None) -> None:
     """Before an exception leaves the trace function (which ends tracing for the thread):
     no more opcode events for its frames. 3.12.1 would still deliver them, to a trace
     function it has already cleared, and crash (a NULL call in legacy_tracing.c).
@@ -49,8 +49,8 @@ def _opcodes_off(frame: types.FrameType | None) -> None:
         frame = frame.f_back
 
 
-_opcode_ready: set[types.CodeType] = set()
-_opcode_seen: set[types.CodeType] = set()
+opcode_ready: set[types.CodeType] = set()
+opcode_seen: set[types.CodeType] = set()
 _TRAMPOLINE_COPIES_LOCALS = sys.version_info < (3, 13)
 _OPCODES_OFF_NEEDED = sys.version_info[:2] == (3, 12)
 _assert_cache: dict[str, frozenset[int]] = {}
@@ -63,7 +63,7 @@ _PRIVATE_OPS = frozenset(dis.opmap[name] for name in ("NOT_TAKEN",) if name in d
 _private_cache: dict[types.CodeType, frozenset[int]] = {}
 
 
-def _private_offsets(code: types.CodeType) -> frozenset[int]:
+def private_offsets(code: types.CodeType) -> frozenset[int]:
     found = _private_cache.get(code)
     if found is None:
         raw = code.co_code
@@ -72,7 +72,7 @@ def _private_offsets(code: types.CodeType) -> frozenset[int]:
     return found
 
 
-def _assert_lines(code: types.CodeType) -> frozenset[int]:
+def assert_lines(code: types.CodeType) -> frozenset[int]:
     """Lines of `assert` statements in a file: no preemption there. Between pytest's
     comparison and the message it builds, another thread could change what is shown."""
     filename = code.co_filename

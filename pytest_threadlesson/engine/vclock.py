@@ -4,15 +4,15 @@ and wakeable in free mode, and the scheduling point every primitive passes."""
 from __future__ import annotations
 
 from ..frames import caller_site
-from .free import _raise_pending, wait_until
+from .free import raise_pending, wait_until
 from .threads import (
     ThreadRec,
-    _local,
-    _real_monotonic,
-    _real_perf_counter,
-    _real_sleep,
-    _real_time,
     mutex,
+    real_monotonic,
+    real_perf_counter,
+    real_sleep,
+    real_time,
+    tls,
 )
 
 
@@ -36,9 +36,9 @@ SLEEP = _Sleep()
 
 def sleep(seconds: float) -> None:
     """`time.sleep` for threads we know: virtual when controlled, wakeable when free."""
-    rec = _local.rec
+    rec = tls.rec
     if rec is None or (rec.run is None and rec.scope is None):
-        _real_sleep(seconds)
+        real_sleep(seconds)
         return
     if seconds != seconds:
         raise ValueError("Invalid value NaN (not a number)")
@@ -51,7 +51,7 @@ def sleep(seconds: float) -> None:
             return
         SLEEP.waiters.append(rec)
         try:
-            _raise_pending(rec)
+            raise_pending(rec)
         finally:
             SLEEP.waiters.remove(rec)
         if seconds == 0:
@@ -60,29 +60,29 @@ def sleep(seconds: float) -> None:
 
 
 def monotonic() -> float:
-    rec = _local.rec
+    rec = tls.rec
     if rec is not None and rec.run is not None:
         return rec.run.monotonic()
-    return _real_monotonic()
+    return real_monotonic()
 
 
 def wall_time() -> float:
-    rec = _local.rec
+    rec = tls.rec
     if rec is not None and rec.run is not None:
         return rec.run.time()
-    return _real_time()
+    return real_time()
 
 
 def perf_counter() -> float:
-    rec = _local.rec
+    rec = tls.rec
     if rec is not None and rec.run is not None:
         return rec.run.monotonic()
-    return _real_perf_counter()
+    return real_perf_counter()
 
 
 def scheduling_point(kind: str) -> None:
     """Called by every primitive before it acts: in controlled mode, a thread may switch."""
-    rec = _local.rec
+    rec = tls.rec
     if rec is not None and rec.run is not None and rec.entered and not rec.finished:
         rec.run.point(rec, kind)
 

@@ -200,6 +200,6 @@ def stop_what_is_left() -> None:
     left behind: stop what we can, and never let a thread of ours keep the interpreter
     from exiting."""
     left = [t for t, rec in prim.threads.alive()
-            if not rec.finished and prim._orig_is_alive(t) and t not in leaks.accepted]
+            if not rec.finished and prim.orig_is_alive(t) and t not in leaks.accepted]
     if left:
         leaks.stop(left, wait=0.5)
