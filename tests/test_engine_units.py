@@ -295,6 +295,16 @@ def test_the_same_inversion_is_reported_once() -> None:
     assert len(graph.inversions) == 1
 
 
+def test_an_inversion_is_not_reported_again_when_an_order_is_seen_with_fewer_gates() -> None:
+    a, b, pool = FakeLock(), FakeLock(), PermitPool(2)
+    graph = LockOrderGraph()
+    graph.add(a, None, b, None, "Thread-1", {id(pool): pool})
+    graph.add(b, None, a, None, "Thread-2", {id(pool): pool})
+    assert len(graph.inversions) == 1
+    graph.add(a, None, b, None, "Thread-3")  # the same order, now without the pool
+    assert len(graph.inversions) == 1
+
+
 def test_both_orders_under_one_outer_lock_cannot_deadlock() -> None:
     a, b, outer = FakeLock(), FakeLock(), FakeLock()
     graph = LockOrderGraph()
@@ -552,14 +562,15 @@ def test_pct_preempting_at_a_change_point_switches_away_from_the_running_thread(
     assert pct.choose(recs, top, "opcode") is not top
 
 
-def test_pct_later_change_points_demote_lower_than_earlier_ones() -> None:
-    points = _change_points("seed-3", depth=3, steps=30)
+@pytest.mark.parametrize("seed", [f"seed-{n}" for n in range(8)])
+def test_pct_later_change_points_demote_lower_than_earlier_ones(seed: str) -> None:
+    points = _change_points(seed, depth=3, steps=30)
     assert len(points) == 2
-    pct = PCT("seed-3", depth=3, steps=30)
+    pct = PCT(seed, depth=3, steps=30)
     recs = threads(3)
-    current = pct.choose(recs, None, "acquire")
+    current = recs[0]  # the scenario's own thread runs first
     demoted: list[ThreadRec] = []
-    for step in range(2, max(points) + 1):
+    for step in range(1, max(points) + 1):
         if step in points:
             demoted.append(current)
         current = pct.choose(recs, current, "acquire")
