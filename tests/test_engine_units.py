@@ -579,11 +579,6 @@ def test_pct_later_change_points_demote_lower_than_earlier_ones(seed: str) -> No
     assert pct.choose([first, second], None, "acquire") is first
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "PCT drops a change point that falls on a choice with current=None (the running "
-    "thread just blocked or ended, as runtime._choose passes it): nobody is demoted, so "
-    "a run can get fewer than depth-1 priority changes; PCT demotes the thread that ran "
-    "the change-point step"))
 def test_pct_a_change_point_where_the_running_thread_blocks_still_demotes_it() -> None:
     [point] = _change_points("seed-1", depth=2, steps=30)
     pct = PCT("seed-1", depth=2, steps=30)
@@ -721,10 +716,6 @@ def test_make_strategy_refuses_an_unknown_name_and_lists_the_choices() -> None:
         make_strategy("bogus", "seed-1")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "make_strategy('systematic') raises \"unknown strategy 'systematic': choose one of "
-    "random, pct, systematic\": it lists systematic as a choice while refusing it "
-    "(contention.explore builds a SystematicSearch itself, so only a direct caller sees it)"))
 def test_make_strategy_does_not_call_systematic_unknown() -> None:
     try:
         strategy = make_strategy("systematic", "seed-1")

@@ -85,6 +85,7 @@ class PCT:
         self._low = 0.0
         self._changes = set(self._rng.sample(range(1, max(steps, depth) + 1), depth - 1))
         self._change_due = False
+        self._last: ThreadRec | None = None  # the thread chosen last: it ran the last step
 
     def _prio(self, rec: ThreadRec) -> float:
         prio = self._priority.get(rec.idx)
@@ -98,11 +99,17 @@ class PCT:
 
     def choose(self, options: Sequence[ThreadRec], current: ThreadRec | None,
                kind: str) -> ThreadRec:
-        if (self._change_due or self._tick()) and current is not None:
-            self._low -= 1.0
-            self._priority[current.idx] = self._low
+        if self._change_due or self._tick():
+            # A change point demotes the thread that ran the step: `current`, or, when it
+            # has just blocked or ended (no current), the one chosen last. Only at the very
+            # first choice has no thread run yet.
+            ran = current if current is not None else self._last
+            if ran is not None:
+                self._low -= 1.0
+                self._priority[ran.idx] = self._low
         self._change_due = False
-        return max(options, key=lambda t: (self._prio(t), -t.idx))
+        self._last = max(options, key=lambda t: (self._prio(t), -t.idx))
+        return self._last
 
     def preempt(self, frame: types.FrameType) -> bool:
         if self._tick():
@@ -218,4 +225,8 @@ def make_strategy(name: str, seed: str, *, steps_hint: int = 1000) -> Strategy:
         return RandomWalk(seed)
     if name == "pct":
         return PCT(seed, steps=steps_hint)
+    if name == "systematic":
+        raise ValueError("the systematic strategy is a search over many schedules, not one "
+                         "schedule's strategy: SystematicSearch(preemptions).strategy() gives "
+                         "each schedule's")
     raise ValueError(f"unknown strategy {name!r}: choose one of {', '.join(STRATEGIES)}")
