@@ -19,7 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..defaults import DEFAULT_SCHEDULES
+from ..defaults import DEFAULT_DEADLOCK_TIMEOUT, DEFAULT_SCHEDULES, DEFAULT_STRATEGY
+from ..diagnosis import Diagnosis
 from ..frames import PACKAGE_DIR
 from ..report import (
     describe_failure,
@@ -38,10 +39,10 @@ DEFAULT_MAX_STEPS = 20_000
 class ScheduleFailure(AssertionError):
     """A schedule of `explore` failed: a race, a deadlock, a lost exception or a hang."""
 
-    def __init__(self, report: str, diagnosis: str, seed: int, schedule: int) -> None:
+    def __init__(self, report: str, diagnosis: Diagnosis, seed: int, schedule: int) -> None:
         super().__init__(report)
         self.report = report
-        self.diagnosis = diagnosis
+        self.diagnosis = Diagnosis(diagnosis)
         self.seed = seed
         self.schedule = schedule
 
@@ -93,9 +94,9 @@ class Contention:
         seed: int,
         test_id: str = "scenario",
         schedules: int = DEFAULT_SCHEDULES,
-        strategy: str = "random",
+        strategy: str = DEFAULT_STRATEGY,
         replay: str | None = None,
-        wall_limit: float = 10.0,
+        wall_limit: float = DEFAULT_DEADLOCK_TIMEOUT,
         max_steps: int = DEFAULT_MAX_STEPS,
         dropped_exceptions_ok: bool = False,
         hints: bool = True,
@@ -166,7 +167,7 @@ class Contention:
             failure = _failure_of(outcome)
             if failure is not None:
                 diagnosis, lines = failure
-                if diagnosis == "broken":  # no interleaving to show: the code cannot run
+                if diagnosis is Diagnosis.BROKEN:  # no interleaving to show: the code cannot run
                     raise ScheduleFailure("\n".join(lines).strip(), diagnosis,
                                           self.session_seed, number)
                 raise ScheduleFailure(
@@ -177,7 +178,7 @@ class Contention:
                                  verified=search.exhausted, preemption_bound=preemptions)
         return ExploreResult(ran, threads_started, strategy_name, base)
 
-    def _render(self, diagnosis: str, lines: list[str], outcome: rt.RunOutcome,
+    def _render(self, diagnosis: Diagnosis, lines: list[str], outcome: rt.RunOutcome,
                 number: int, explicit_seed: int | None) -> str:
         seed = explicit_seed if explicit_seed is not None else self.session_seed
         plural = "s" if number != 1 else ""
@@ -207,7 +208,7 @@ class Contention:
         stress(target, threads=threads, calls=calls, seed=base)
 
 
-def _failure_of(outcome: rt.RunOutcome) -> tuple[str, list[str]] | None:
+def _failure_of(outcome: rt.RunOutcome) -> tuple[Diagnosis, list[str]] | None:
     """The diagnosis and lines of the first thing that went wrong (chronologically: an
     exception that leaves a waiter stranded comes before the deadlock it causes)."""
     if not outcome.failures:
@@ -215,38 +216,39 @@ def _failure_of(outcome: rt.RunOutcome) -> tuple[str, list[str]] | None:
     first = outcome.failures[0]
     text = str(first.exc).splitlines()
     if first.kind == "deadlock":
-        return "deadlock", ["  " + text[0].split(": ", 1)[1], *text[1:]]
+        return Diagnosis.DEADLOCK, ["  " + text[0].split(": ", 1)[1], *text[1:]]
     if first.kind == "inversion":
-        return "deadlock", ["  " + text[0].split(": ", 2)[-1], *text[1:]]
+        return Diagnosis.DEADLOCK, ["  " + text[0].split(": ", 2)[-1], *text[1:]]
     if first.kind == "leak":
-        return "leak", [f"  {first.exc}"]
+        return Diagnosis.LEAK, [f"  {first.exc}"]
     if first.kind == "livelock":
-        return "hang", [f"  {first.exc}"]
+        return Diagnosis.HANG, [f"  {first.exc}"]
     if first.kind == "lost-exception":
         lines = text[1:]
         if len(outcome.failures) > 1:
             then = outcome.failures[1]
             lines += ["  and then:", *describe_failure(then.thread, then.exc)]
-        return "lost-exception", lines
+        return Diagnosis.LOST_EXCEPTION, lines
     # An exception that says what it is (a kata that does not even import) is not a
     # race, whatever the schedule.
     own = getattr(first.exc, "threadlesson_diagnosis", None)
     if own is not None:
-        return str(own), [f"  {first.exc}"]
+        return Diagnosis(own), [f"  {first.exc}"]
     if isinstance(first.exc, SystemExit):
         head = (f"threadlesson: sys.exit() in thread {first.thread!r} ends only that "
                 "thread, not the program")
-        return "broken", [head, *describe_failure(first.thread, first.exc)]
+        return Diagnosis.BROKEN, [head, *describe_failure(first.thread, first.exc)]
     if is_signature_error(first.exc):
-        return "broken", render_signature_error(first.exc, signature_site(first.exc)).splitlines()
-    return "race", describe_failure(first.thread, first.exc)
+        signature = render_signature_error(first.exc, signature_site(first.exc))
+        return Diagnosis.BROKEN, signature.splitlines()
+    return Diagnosis.RACE, describe_failure(first.thread, first.exc)
 
 
 def run_schedule(
     scenario: Callable[[], Any],
     strategy: Any,
     *,
-    wall_limit: float = 10.0,
+    wall_limit: float = DEFAULT_DEADLOCK_TIMEOUT,
     max_steps: int = DEFAULT_MAX_STEPS,
     dropped_exceptions_ok: bool = False,
     hints: bool = True,
