@@ -87,10 +87,7 @@ class Watchdog:
                 scope.deadlock = report
             running = []
             for t in live:
-                if t.waiting_on is not None:
-                    t.pending = rt.DeadlockTimeout(report)
-                    rt.unpark(t)
-                elif t.ident is not None:
+                if not rt.interrupt(t, rt.DeadlockTimeout(report)) and t.ident is not None:
                     running.append(t.ident)
         main = threading.main_thread().ident
         for ident in running:

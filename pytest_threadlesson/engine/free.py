@@ -66,9 +66,8 @@ class Scope:
             self.deadlock = report
         error = DeadlockError(self.deadlock)
         for rec in self.threads:
-            if rec.waiting_on is not None and rec is not current():
-                rec.pending = DeadlockError(self.deadlock)
-                unpark(rec)
+            if rec is not current():
+                interrupt(rec, DeadlockError(self.deadlock))
         return error
 
 
@@ -94,6 +93,22 @@ def unpark(rec: ThreadRec) -> None:
     if not rec.token:
         rec.token = True
         rec.baton.release()
+
+
+def interrupt(rec: ThreadRec, exc: BaseException, *, even_running: bool = False) -> bool:
+    """Make `rec` raise `exc` (mutex held): the one way the engine stops a thread. A thread
+    parked on one of our primitives wakes and raises it: True. A thread that runs is left
+    to the caller (an asynchronous exception, outside the mutex): False; with
+    `even_running` it also raises `exc` at its next wait or scheduling point."""
+    if rec.finished:
+        return False
+    if rec.waiting_on is not None:
+        rec.pending = exc
+        unpark(rec)
+        return True
+    if even_running:
+        rec.pending = exc
+    return False
 
 
 def notify(waitable: Waitable) -> None:

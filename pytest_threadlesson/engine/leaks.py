@@ -116,12 +116,10 @@ def async_raise(ident: int, exc: type[BaseException]) -> bool:
 def interrupt(rec: rt.ThreadRec | None, ident: int | None) -> None:
     """Make a thread stop: woken with a pending stop where it waits on one of ours, an
     asynchronous exception where it runs (taken when it next runs Python code)."""
+    stop = rt.ThreadlessonStop("stopped by threadlesson: it outlived its test")
     with rt.mutex:
-        if rec is not None and not rec.finished:
-            rec.pending = rt.ThreadlessonStop("stopped by threadlesson: it outlived its test")
-            if rec.waiting_on is not None:
-                rt.unpark(rec)
-                return
+        if rec is not None and rt.interrupt(rec, stop, even_running=True):
+            return
     if ident is not None:
         async_raise(ident, rt.ThreadlessonStop)
 

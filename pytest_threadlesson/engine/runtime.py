@@ -34,6 +34,7 @@ from __future__ import annotations
 from .controlled import ControlledRun
 from .free import (
     Scope,
+    interrupt,
     note_acquired,
     note_acquiring,
     note_released,
@@ -87,6 +88,7 @@ __all__ = [
     "current",
     "fixture_scopes",
     "foreign_threads",
+    "interrupt",
     "monotonic",
     "mutex",
     "next_serial",
