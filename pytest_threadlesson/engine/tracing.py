@@ -4,9 +4,9 @@ thread switch may happen."""
 
 from __future__ import annotations
 
-import ast
 import dis
 import sys
+import tokenize
 import types
 from collections.abc import Callable
 from typing import Any
@@ -74,19 +74,30 @@ def private_offsets(code: types.CodeType) -> frozenset[int]:
 
 def assert_lines(code: types.CodeType) -> frozenset[int]:
     """Lines of `assert` statements in a file: no preemption there. Between pytest's
-    comparison and the message it builds, another thread could change what is shown."""
+    comparison and the message it builds, another thread could change what is shown.
+
+    Found with the tokenizer, not `ast.parse`: this runs in the scenario's threads, and
+    CPython counts the depth of AST construction in one per-interpreter counter, so two
+    threads building ASTs at once (ours here, pytest's for a traceback in the main thread)
+    make either fail with "SystemError: AST constructor recursion depth mismatch"."""
     filename = code.co_filename
     lines = _assert_cache.get(filename)
     if lines is None:
         found: set[int] = set()
         try:
-            with open(filename, encoding="utf-8") as f:
-                tree = ast.parse(f.read())
-        except (OSError, SyntaxError, ValueError):
-            tree = None
-        if tree is not None:
-            for node in ast.walk(tree):
-                if isinstance(node, ast.Assert):
-                    found.update(range(node.lineno, (node.end_lineno or node.lineno) + 1))
+            with open(filename, "rb") as f:
+                tokens = list(tokenize.tokenize(f.readline))
+        except (OSError, SyntaxError, ValueError, tokenize.TokenError):
+            tokens = []
+        start = None  # the line of the `assert` whose statement is open
+        for token in tokens:
+            if token.type == tokenize.NAME and token.string == "assert" and start is None:
+                start = token.start[0]
+            elif token.type in (tokenize.NEWLINE, tokenize.ENDMARKER) and start is not None:
+                found.update(range(start, token.start[0] + 1))
+                start = None
+            elif token.type == tokenize.OP and token.string == ";" and start is not None:
+                found.update(range(start, token.start[0] + 1))  # `assert x; y = 1`
+                start = None
         lines = _assert_cache[filename] = frozenset(found)
     return lines
