@@ -22,8 +22,8 @@ from pathlib import Path
 import pytest
 from support import run_threads
 
+from pytest_threadlesson.defaults import DEFAULT_SCHEDULES
 from pytest_threadlesson.engine.contention import (
-    DEFAULT_SCHEDULES,
     Contention,
     ExploreResult,
     ScheduleFailure,
@@ -207,7 +207,7 @@ def event_ordering(*, waits: bool) -> Callable[[], None]:
 
     def scenario() -> None:
         done_event = threading.Event()
-        state = {"done": False, "result": None}
+        state: dict[str, object] = {"done": False, "result": None}
         seen: list[object] = []
 
         def worker() -> None:
@@ -536,7 +536,7 @@ def test_a_scenario_without_threads_starts_none() -> None:
 
 def test_explore_needs_a_function() -> None:
     with pytest.raises(TypeError, match="needs a function"):
-        Contention(seed=1).explore(42)  # type: ignore[arg-type]
+        Contention(seed=1).explore(42)  # type: ignore[arg-type]  # not a function, on purpose
 
 
 def test_the_session_seed_derives_a_different_seed_per_test() -> None:
@@ -727,8 +727,9 @@ def test_a_failing_explore_prints_its_seed_trace_and_replay_command(
     result = pytester.runpytest_subprocess("--threadlesson-seed=4242", timeout=60)
     result.assert_outcomes(failed=1)
     out = result.stdout.str()
-    assert RACE_LINE.search(out) is not None, out
-    assert RACE_LINE.search(out).group(2) == "4242"  # type: ignore[union-attr]
+    race = RACE_LINE.search(out)
+    assert race is not None, out
+    assert race.group(2) == "4242"
     result.stdout.fnmatch_lines([
         "*threadlesson: race after * (seed 4242)",
         "*assert counter.n == 3  ->  *",

@@ -18,11 +18,15 @@ import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING, TypedDict
 
 import pytest
 from support import run_threads
 
 from pytest_threadlesson.engine.contention import Contention, ExploreResult, ScheduleFailure
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack  # typing's from 3.11 on
 
 # Made at import, before any patch: real locks, as a library's module-level locks are.
 REAL_LOCK = threading.Lock()
@@ -42,9 +46,18 @@ def explore(scenario: Callable[[], object], *, seed: int = 1, schedules: int = 5
     return engine.explore(scenario, schedules, strategy=strategy)
 
 
-def failure_of(scenario: Callable[[], object], **kwargs: object) -> ScheduleFailure:
+class ExploreOptions(TypedDict, total=False):
+    """`explore`'s keyword arguments that `failure_of` passes on."""
+
+    seed: int
+    schedules: int
+    wall_limit: float
+
+
+def failure_of(scenario: Callable[[], object],
+               **kwargs: Unpack[ExploreOptions]) -> ScheduleFailure:
     with pytest.raises(ScheduleFailure) as info:
-        explore(scenario, **kwargs)  # type: ignore[arg-type]
+        explore(scenario, **kwargs)
     return info.value
 
 
@@ -126,7 +139,7 @@ def condition_as_a_lock() -> None:
 class Account:
     """A lock reached through an attribute chain, as `self._lock` in a library class."""
 
-    def __init__(self, lock: object) -> None:
+    def __init__(self, lock: threading.Lock) -> None:
         self._lock = lock
 
 
@@ -134,7 +147,7 @@ ACCOUNT = Account(REAL_LOCK)
 
 
 def attribute_chain() -> None:
-    with ACCOUNT._lock:  # type: ignore[attr-defined]
+    with ACCOUNT._lock:
         counts["n"] = counts.get("n", 0) + 1
 
 

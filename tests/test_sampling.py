@@ -6,6 +6,7 @@ import _thread
 import asyncio
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -14,6 +15,7 @@ from pytest_threadlesson.engine import sampling
 
 SAMPLES = 8
 GAP = 0.03  # seconds between samples: what is sampled is time passing, not an ordering
+ThreadRunning = Callable[[Callable[[], object]], int]  # the fixture: start it, get its ident
 
 
 def samples(ident: int) -> list[bool]:
@@ -47,7 +49,7 @@ def wait_until(condition: Callable[[], bool]) -> None:
 
 
 @pytest.fixture
-def thread_running() -> Iterator[Callable[[Callable[[], object]], int]]:
+def thread_running() -> Iterator[ThreadRunning]:
     started: list[threading.Thread] = []
 
     def start(target: Callable[[], object]) -> int:
@@ -62,7 +64,7 @@ def thread_running() -> Iterator[Callable[[Callable[[], object]], int]]:
         t.join(10)
 
 
-def test_a_thread_blocked_in_a_real_lock_is_not_moving(thread_running) -> None:
+def test_a_thread_blocked_in_a_real_lock_is_not_moving(thread_running: ThreadRunning) -> None:
     lock = _thread.allocate_lock()
     lock.acquire()
 
@@ -77,7 +79,8 @@ def test_a_thread_blocked_in_a_real_lock_is_not_moving(thread_running) -> None:
         lock.release()
 
 
-def test_a_busy_loop_is_not_moving_however_fast_it_runs(thread_running) -> None:
+def test_a_busy_loop_is_not_moving_however_fast_it_runs(
+        thread_running: ThreadRunning) -> None:
     stop = [False]
 
     def spins() -> None:
@@ -93,7 +96,7 @@ def test_a_busy_loop_is_not_moving_however_fast_it_runs(thread_running) -> None:
 
 
 def test_an_event_loop_that_returns_to_select_between_callbacks_is_moving(
-        thread_running) -> None:
+        thread_running: ThreadRunning) -> None:
     # Each sample finds the loop in the same select() call: its CPU clock tells it ran.
     stop = threading.Event()
 
@@ -113,7 +116,7 @@ def test_an_event_loop_that_returns_to_select_between_callbacks_is_moving(
 def test_the_cpu_clock_is_read_for_a_live_thread_and_none_for_an_ended_one() -> None:
     ident = threading.get_ident()
     assert sampling.cpu_clock(ident) == pytest.approx(
-        sampling.time.clock_gettime_ns(sampling.time.pthread_getcpuclockid(ident)),
+        time.clock_gettime_ns(time.pthread_getcpuclockid(ident)),
         abs=50_000_000)
     t = threading.Thread(target=lambda: None)
     t.start()
