@@ -439,29 +439,29 @@ def test_a_report_lists_every_lock_held_and_the_stack(bank: Path) -> None:
 
 
 # ---------------------------------------------------------------------------------------
-# 2. engine.scheduler
+# 2. engine.strategies: driven in thread ids (0 is main, then in start order)
 
 
 FRAME = sys._getframe()
 
 
-def threads(n: int) -> list[ThreadRec]:
-    return [thread(f"Thread-{i}", i) for i in range(n)]
+def threads(n: int) -> list[int]:
+    return list(range(n))
 
 
-def trace(strategy: Strategy, recs: Sequence[ThreadRec], steps: int = 200,
-          check: Callable[[ThreadRec, list[ThreadRec]], None] | None = None,
+def trace(strategy: Strategy, recs: Sequence[int], steps: int = 200,
+          check: Callable[[int, list[int]], None] | None = None,
           ) -> list[tuple[int, bool]]:
     """Drive a strategy as the engine does: at every step some threads are runnable (a
     varying subset), it picks one, then is asked whether to preempt."""
     out: list[tuple[int, bool]] = []
-    current: ThreadRec | None = None
+    current: int | None = None
     for step in range(steps):
-        options = [t for t in recs if (step + t.idx) % 4 != 0] or list(recs)
+        options = [t for t in recs if (step + t) % 4 != 0] or list(recs)
         pick = strategy.choose(options, current if current in options else None, "acquire")
         if check is not None:
             check(pick, options)
-        out.append((pick.idx, strategy.preempt(FRAME)))
+        out.append((pick, strategy.preempt(FRAME)))
         current = pick
     return out
 
@@ -486,8 +486,8 @@ def test_different_seeds_give_different_choices(name: str) -> None:
 
 @pytest.mark.parametrize("name", sorted(STRATEGY_MAKERS))
 def test_a_choice_is_always_one_of_the_runnable_threads(name: str) -> None:
-    def check(pick: ThreadRec, options: list[ThreadRec]) -> None:
-        assert any(pick is t for t in options)
+    def check(pick: int, options: list[int]) -> None:
+        assert pick in options
 
     for seed in ("a", "b", "c"):
         trace(STRATEGY_MAKERS[name](seed), threads(4), check=check)
@@ -522,7 +522,7 @@ def test_pct_has_depth_minus_one_change_points_among_the_k_steps(depth: int,
 def test_pct_without_a_change_point_always_runs_the_highest_priority_thread() -> None:
     pct = PCT("seed-1", depth=1, steps=100)
     recs = threads(3)
-    picks = {pct.choose(recs, recs[0], "acquire").idx for _ in range(100)}
+    picks = {pct.choose(recs, recs[0], "acquire") for _ in range(100)}
     assert len(picks) == 1
 
 
@@ -530,10 +530,10 @@ def test_pct_runs_a_lower_priority_thread_only_while_the_higher_one_cannot_run()
     pct = PCT("seed-1", depth=1, steps=100)
     recs = threads(3)
     top = pct.choose(recs, None, "acquire")
-    others = [t for t in recs if t is not top]
+    others = [t for t in recs if t != top]
     second = pct.choose(others, None, "acquire")
-    assert pct.choose(others, second, "acquire") is second
-    assert pct.choose(recs, second, "acquire") is top
+    assert pct.choose(others, second, "acquire") == second
+    assert pct.choose(recs, second, "acquire") == top
 
 
 def test_pct_demotes_the_running_thread_below_all_others_at_a_change_point() -> None:
@@ -542,14 +542,14 @@ def test_pct_demotes_the_running_thread_below_all_others_at_a_change_point() -> 
     recs = threads(3)
     top = pct.choose(recs, None, "acquire")  # step 1
     for _ in range(2, point):
-        assert pct.choose(recs, top, "acquire") is top
+        assert pct.choose(recs, top, "acquire") == top
     after = pct.choose(recs, top, "acquire")  # the change point: top is demoted
-    assert after is not top
+    assert after != top
     for _ in range(50):  # from now on top runs only when nothing else can
-        assert pct.choose(recs, after, "acquire") is after
-    rest = [t for t in recs if t is not after]
-    assert pct.choose(rest, None, "acquire") is not top
-    assert pct.choose([top], None, "acquire") is top
+        assert pct.choose(recs, after, "acquire") == after
+    rest = [t for t in recs if t != after]
+    assert pct.choose(rest, None, "acquire") != top
+    assert pct.choose([top], None, "acquire") == top
 
 
 def test_pct_preempting_at_a_change_point_switches_away_from_the_running_thread() -> None:
@@ -559,7 +559,7 @@ def test_pct_preempting_at_a_change_point_switches_away_from_the_running_thread(
     top = pct.choose(recs, None, "acquire")  # step 1
     answers = [pct.preempt(FRAME) for _ in range(2, point + 1)]
     assert answers[-1] and not any(answers[:-1])
-    assert pct.choose(recs, top, "opcode") is not top
+    assert pct.choose(recs, top, "opcode") != top
 
 
 @pytest.mark.parametrize("seed", [f"seed-{n}" for n in range(8)])
@@ -569,14 +569,14 @@ def test_pct_later_change_points_demote_lower_than_earlier_ones(seed: str) -> No
     pct = PCT(seed, depth=3, steps=30)
     recs = threads(3)
     current = recs[0]  # the scenario's own thread runs first
-    demoted: list[ThreadRec] = []
+    demoted: list[int] = []
     for step in range(1, max(points) + 1):
         if step in points:
             demoted.append(current)
         current = pct.choose(recs, current, "acquire")
     first, second = demoted
-    assert first is not second
-    assert pct.choose([first, second], None, "acquire") is first
+    assert first != second
+    assert pct.choose([first, second], None, "acquire") == first
 
 
 def test_pct_a_change_point_where_the_running_thread_blocks_still_demotes_it() -> None:
@@ -586,18 +586,18 @@ def test_pct_a_change_point_where_the_running_thread_blocks_still_demotes_it() -
     top = pct.choose(recs, None, "acquire")
     for _ in range(2, point):
         top = pct.choose(recs, top, "acquire")
-    others = [t for t in recs if t is not top]
+    others = [t for t in recs if t != top]
     nxt = pct.choose(others, None, "acquire")  # top blocked at the change-point step
-    assert pct.choose(recs, nxt, "acquire") is not top  # ...and was woken: still demoted
+    assert pct.choose(recs, nxt, "acquire") != top  # ...and was woken: still demoted
 
 
 def test_systematic_replays_its_prefix_then_lets_the_running_thread_go_on() -> None:
     recs = threads(3)
     run = Systematic([2, 1])
-    assert run.choose(recs, recs[0], "acquire") is recs[2]  # [0 (current), 1, 2][2]
-    assert run.choose(recs, recs[2], "acquire") is recs[0]  # [2 (current), 0, 1][1]
-    assert run.choose(recs, recs[0], "acquire") is recs[0]  # past the prefix: go on
-    assert run.choose(recs[1:], None, "acquire") is recs[1]  # nobody to go on: the first
+    assert run.choose(recs, recs[0], "acquire") == recs[2]  # [0 (current), 1, 2][2]
+    assert run.choose(recs, recs[2], "acquire") == recs[0]  # [2 (current), 0, 1][1]
+    assert run.choose(recs, recs[0], "acquire") == recs[0]  # past the prefix: go on
+    assert run.choose(recs[1:], None, "acquire") == recs[1]  # nobody to go on: the first
     assert run.log == [Decision(3, 2, False), Decision(3, 1, False), Decision(3, 0, False),
                        Decision(2, 0, True)]
 
@@ -605,7 +605,7 @@ def test_systematic_replays_its_prefix_then_lets_the_running_thread_go_on() -> N
 def test_systematic_clamps_a_prefix_choice_to_the_alternatives_there_are() -> None:
     recs = threads(2)
     run = Systematic([5])
-    assert run.choose(recs, recs[0], "acquire") is recs[1]
+    assert run.choose(recs, recs[0], "acquire") == recs[1]
     assert run.log == [Decision(2, 1, False)]
 
 
@@ -646,14 +646,14 @@ def _explore(search: SystematicSearch, programs: dict[str, int],
         recs = threads(len(programs))
         names = list(programs)
         left = [programs[n] for n in names]
-        current: ThreadRec | None = None
+        current: int | None = None
         order = ""
         while any(left):
-            options = [t for t in recs if left[t.idx]]
+            options = [t for t in recs if left[t]]
             pick = options[0] if len(options) == 1 else strategy.choose(
                 options, current if current in options else None, "acquire")
-            left[pick.idx] -= 1
-            order += names[pick.idx]
+            left[pick] -= 1
+            order += names[pick]
             current = pick
         search.finished(strategy)
         runs.append(order)

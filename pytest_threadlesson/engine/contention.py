@@ -15,7 +15,7 @@ import os
 import re
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,20 +31,29 @@ from ..report import (
 from . import primitives as prim
 from . import runtime as rt
 from .naming import signature_site
-from .scheduler import Strategy, Systematic, SystematicSearch, make_strategy
+from .oracle import SCHEDULE_SIZE
+from .strategies.base import Record, Strategy, make_strategy
+from .strategies.replay import Replay
+from .strategies.systematic import Systematic, SystematicSearch
 
 DEFAULT_MAX_STEPS = 20_000
 
 
 class ScheduleFailure(AssertionError):
-    """A schedule of `explore` failed: a race, a deadlock, a lost exception or a hang."""
+    """A schedule of `explore` failed: a race, a deadlock, a lost exception or a hang.
 
-    def __init__(self, report: str, diagnosis: Diagnosis, seed: int, schedule: int) -> None:
+    `choices` is that schedule as data: every decision its strategy took, in order
+    (`strategies.base.Choice` and `Preemption` records); `run_schedule(scenario,
+    Replay(failure.choices))` runs the same interleaving again."""
+
+    def __init__(self, report: str, diagnosis: Diagnosis, seed: int, schedule: int,
+                 choices: Sequence[Record] = ()) -> None:
         super().__init__(report)
         self.report = report
         self.diagnosis = Diagnosis(diagnosis)
         self.seed = seed
         self.schedule = schedule
+        self.choices = tuple(choices)
 
 
 @dataclass(frozen=True)
@@ -164,19 +173,27 @@ class Contention:
                 search.finished(strat)
             steps_hint = max(outcome.points, 10)
             threads_started = max(threads_started, outcome.threads_started)
-            failure = _failure_of(outcome)
+            failure = self.failure(outcome, number, seed)
             if failure is not None:
-                diagnosis, lines = failure
-                if diagnosis is Diagnosis.BROKEN:  # no interleaving to show: the code cannot run
-                    raise ScheduleFailure("\n".join(lines).strip(), diagnosis,
-                                          self.session_seed, number)
-                raise ScheduleFailure(
-                    self._render(diagnosis, lines, outcome, number, seed), diagnosis,
-                    self.session_seed, number)
+                raise failure
         if search is not None:
             return ExploreResult(ran, threads_started, strategy_name, base,
                                  verified=search.exhausted, preemption_bound=preemptions)
         return ExploreResult(ran, threads_started, strategy_name, base)
+
+    def failure(self, outcome: rt.RunOutcome, number: int,
+                explicit_seed: int | None = None) -> ScheduleFailure | None:
+        """What `explore` raises for `outcome`, the run of its schedule `number` (None
+        when the run passed); `explicit_seed` is the seed explore was given, if any."""
+        found = _failure_of(outcome)
+        if found is None:
+            return None
+        diagnosis, lines = found
+        if diagnosis is Diagnosis.BROKEN:  # no interleaving to show: the code cannot run
+            report = "\n".join(lines).strip()
+        else:
+            report = self._render(diagnosis, lines, outcome, number, explicit_seed)
+        return ScheduleFailure(report, diagnosis, self.session_seed, number, outcome.schedule)
 
     def _render(self, diagnosis: Diagnosis, lines: list[str], outcome: rt.RunOutcome,
                 number: int, explicit_seed: int | None) -> str:
@@ -252,9 +269,13 @@ def run_schedule(
     max_steps: int = DEFAULT_MAX_STEPS,
     dropped_exceptions_ok: bool = False,
     hints: bool = True,
+    schedule_size: int = SCHEDULE_SIZE,
 ) -> rt.RunOutcome:
-    """One controlled run of `scenario` under `strategy`; every patched global restored."""
-    run = rt.ControlledRun(strategy, max_points=max_steps)
+    """One controlled run of `scenario` under `strategy`; every patched global restored.
+
+    Raises `ScheduleDiverged` when the strategy could not follow the program (a `Replay`
+    of a schedule this program does not take), once the schedule's threads are done."""
+    run = rt.ControlledRun(strategy, max_points=max_steps, schedule_size=schedule_size)
     rt.reset_serials()
     main = threading.Thread(target=scenario, name="main", daemon=False)
     rec = rt.ThreadRec("main", main)
@@ -295,6 +316,10 @@ def run_schedule(
         sys.settrace(old_trace)
         if gc_enabled:
             gc.enable()
+    if run.oracle.diverged is not None:
+        raise run.oracle.diverged
+    if isinstance(strategy, Replay):
+        strategy.finish()
     if run.order.inversions and not run.failures:
         report = "\n\n".join(inv.render() for inv in run.order.inversions)
         run.failures.append(rt.Failure("main", _Inversion(report), "inversion"))

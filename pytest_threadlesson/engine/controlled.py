@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from ..frames import Site, is_user_file, line_of
 from . import reallocks
 from .free import display_name, notify, raise_pending
+from .oracle import SCHEDULE_SIZE, Oracle
 from .outcome import Failure, RunOutcome, ScheduleAborted, Step
 from .threads import (
     DeadlockError,
@@ -37,14 +38,16 @@ from .vclock import SLEEP
 from .waits import DeadlockReport, LockOrderGraph, ThreadState, find_cycle
 
 if TYPE_CHECKING:
-    from .scheduler import Strategy
+    from .strategies.base import Strategy
 
 
 class ControlledRun:
     """One schedule of one scenario: the threads, the baton, the virtual clock."""
 
-    def __init__(self, strategy: Strategy, *, max_points: int, log_size: int = 400) -> None:
+    def __init__(self, strategy: Strategy, *, max_points: int, log_size: int = 400,
+                 schedule_size: int = SCHEDULE_SIZE) -> None:
         self.strategy = strategy
+        self.oracle = Oracle(strategy, self, schedule_size)  # asks it, in thread ids
         self.threads: list[ThreadRec] = []
         self.running: ThreadRec | None = None
         self.now = 0.0
@@ -284,7 +287,7 @@ class ControlledRun:
             if options:
                 current_ = rec if rec in runnable else None
                 pick = options[0] if len(options) == 1 else \
-                    self.strategy.choose(options, current_, kind)
+                    self.oracle.choose(options, current_, kind)
                 if pick.blocked:
                     self._advance(pick.deadline or self.now)
                 for t in self.threads:
@@ -445,7 +448,7 @@ class ControlledRun:
         code = frame.f_code
         if frame.f_lasti in private_offsets(code):
             return
-        if self.strategy.preempt(frame):
+        if self.oracle.preempt(frame):
             with mutex:
                 nxt = self._choose(rec, "opcode")
                 switch = nxt is not None and nxt is not rec
@@ -488,6 +491,7 @@ class ControlledRun:
             threads_started=max(0, len(self.threads) - 1),
             switches=self.switches,
             points=self.points,
+            schedule=list(self.oracle.schedule),
         )
 
 # `_choose`'s answer when nothing can run until a thread comes back from outside.

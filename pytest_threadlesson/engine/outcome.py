@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..frames import Site
+from .strategies.base import Record
 from .threads import ThreadlessonStop
 
 
@@ -34,4 +35,7 @@ class RunOutcome:
     threads_started: int = 0
     switches: int = 0
     points: int = 0
+    # Every decision the strategy took, in order (strategies/base.py): a Replay of it
+    # takes the same path. It ends with a Cut when the run asked more than it keeps.
+    schedule: list[Record] = field(default_factory=list)
 
