@@ -54,6 +54,7 @@ SUITES = [
 
 CACHE = Path("/tmp/threadlesson-real-suites")
 
+SUITE_TIMEOUT = 1200  # seconds for one run of a suite
 VARIANTS = {
     "off": ["-p", "no:threadlesson"],
     "on": ["-o", "threadlesson_instrument=true", "-o", "threadlesson_leak_check=true"],
@@ -132,7 +133,13 @@ def run_suite(suite: Suite, python: Path, src: Path, repeats: int, tmp: Path,
                    *VARIANTS[variant], suite.test_path]
             xml.unlink(missing_ok=True)
             start = time.perf_counter()
-            r = sh(cmd, cwd=src, timeout=1200)
+            try:
+                r = sh(cmd, cwd=src, timeout=SUITE_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                # A hang is a result (the worst one): say so, and go on to the next suite.
+                log(f"  {suite.name} {variant} run {i}: no result after {SUITE_TIMEOUT} s")
+                return {"suite": f"{suite.name} {suite.version}", "hung": variant,
+                        "repeats": repeats}
             walls[variant].append(time.perf_counter() - start)
             log(f"  {suite.name} {variant} run {i}: {time.perf_counter() - start:.1f} s, "
                 f"{r.stdout.strip().splitlines()[-1:] if r.stdout.strip() else r.stderr[-200:]}")
@@ -158,6 +165,13 @@ def rows(results: list[dict[str, object]]) -> list[tuple[str, str, str, str, boo
     """(measure, result, goal, N, met) per suite: one row of run.py's section 8 each."""
     out = []
     for r in results:
+        if "hung" in r:
+            out.append((f"{r['suite']}: outcome per test without / with the plugin "
+                        "(instrument + leak check)",
+                        f"hung {'with' if r['hung'] == 'on' else 'without'} the plugin: no "
+                        f"result after {SUITE_TIMEOUT} s", "same outcomes; ratio on/off <= 1.5",
+                        f"N={r['repeats']} interleaved whole-process runs", False))
+            continue
         off, on = (", ".join(f"{r['counts'][v][k]} {k}"
                              for k in ("passed", "failed", "error", "skipped"))
                    for v in ("off", "on"))
@@ -176,7 +190,7 @@ def differences(results: list[dict[str, object]]) -> list[str]:
     """One line per test whose outcome differs with the plugin, with the plugin's message."""
     return [f"{r['suite']}: `{d['test']}`: {d['off']} -> {d['on']}: "
             + re.sub(r"\s+", " ", d["message"]).replace("|", "\\|")
-            for r in results for d in r["diffs"]]
+            for r in results for d in r.get("diffs", [])]
 
 
 def measure(names: set[str], repeats: int, cache: Path, python: str,

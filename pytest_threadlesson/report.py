@@ -101,6 +101,10 @@ def render_leaks(leaks: Sequence[LeakedThread], accept: Sequence[str] = (),
             lines.append("  now outside your code (in a library or C call)")
         if leak.waiting is not None:
             lines.append(f"  waiting for {leak.waiting}")
+    if any(leak.left_running for leak in leaks):
+        lines.append("  (a multiprocessing pool's or queue's threads are left running: stopping "
+                     "them would hang its clean-up; close the pool in the test, `with Pool() "
+                     "as pool:` or pool.close() and pool.join())")
     if any(leak.daemon for leak in leaks):
         lines.append("  (daemon=True does not stop a thread: it only stops Python "
                      "from waiting for it)")

@@ -549,3 +549,39 @@ def test_joins_its_thread():
                           "--timeout=60", "--timeout-method=thread", timeout=120)
     assert "outlived the test" not in result.stdout.str(), result.stdout.str()
     result.assert_outcomes(passed=1)
+
+
+def test_a_leaked_multiprocessing_pool_is_reported_and_left_working(
+        pytester: pytest.Pytester) -> None:
+    """A pool's handler threads serve its clean-up: stopped half-way, a process pool's
+    finalizer waited for ever in pytest's main thread (fasteners' suite hung). They are
+    reported and left running, so the pool still works and closes."""
+    pytester.makepyfile(test_pool="""
+        from multiprocessing.pool import ThreadPool
+
+        import pytest
+
+        pools = []
+
+
+        @pytest.mark.threadlesson
+        def test_leaves_its_pool_open():
+            pools.append(ThreadPool(2))
+            assert pools[0].map(abs, [-1, -2]) == [1, 2]
+
+
+        @pytest.mark.deadlock_timeout(5)
+        def test_the_pool_still_works():
+            assert pools[0].map(abs, [-3]) == [3]
+            pools[0].close()
+            pools[0].join()
+    """)
+    result = _run(pytester, "-p", "no:randomly")
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines([
+        "threadlesson: leak: * threads outlived the test",
+        "*target Pool._handle_workers*",
+        "  (a multiprocessing pool's or queue's threads are left running: stopping them "
+        "would hang its clean-up; close the pool in the test, `with Pool() as pool:` or "
+        "pool.close() and pool.join())",
+    ])

@@ -32,6 +32,7 @@ from . import primitives as prim
 from . import runtime as rt
 from .naming import signature_site
 from .oracle import SCHEDULE_SIZE
+from .outcome import FailureKind
 from .strategies.base import Record, Strategy, make_strategy
 from .strategies.replay import Replay
 from .strategies.systematic import Systematic, SystematicSearch
@@ -232,15 +233,15 @@ def _failure_of(outcome: rt.RunOutcome) -> tuple[Diagnosis, list[str]] | None:
         return None
     first = outcome.failures[0]
     text = str(first.exc).splitlines()
-    if first.kind == "deadlock":
+    if first.kind is FailureKind.DEADLOCK:
         return Diagnosis.DEADLOCK, ["  " + text[0].split(": ", 1)[1], *text[1:]]
-    if first.kind == "inversion":
+    if first.kind is FailureKind.INVERSION:
         return Diagnosis.DEADLOCK, ["  " + text[0].split(": ", 2)[-1], *text[1:]]
-    if first.kind == "leak":
+    if first.kind is FailureKind.LEAK:
         return Diagnosis.LEAK, [f"  {first.exc}"]
-    if first.kind == "livelock":
+    if first.kind is FailureKind.LIVELOCK:
         return Diagnosis.HANG, [f"  {first.exc}"]
-    if first.kind == "lost-exception":
+    if first.kind is FailureKind.LOST_EXCEPTION:
         lines = text[1:]
         if len(outcome.failures) > 1:
             then = outcome.failures[1]
@@ -306,7 +307,7 @@ def run_schedule(
         except BaseException:  # Ctrl-C: unwind the schedule's threads before leaving
             with rt.mutex:
                 if run.aborted is None:
-                    run.abort("interrupted", "livelock")
+                    run.abort("interrupted", FailureKind.LIVELOCK)
             run.done.acquire(True, 1.0)
             raise
     finally:
@@ -322,12 +323,13 @@ def run_schedule(
         strategy.finish()
     if run.order.inversions and not run.failures:
         report = "\n\n".join(inv.render() for inv in run.order.inversions)
-        run.failures.append(rt.Failure("main", _Inversion(report), "inversion"))
+        run.failures.append(rt.Failure("main", _Inversion(report), FailureKind.INVERSION))
     lost = [] if dropped_exceptions_ok else prim.unretrieved(run)
-    if lost and (not run.failures or run.failures[0].kind == "exception"):
+    if lost and (not run.failures or run.failures[0].kind is FailureKind.EXCEPTION):
         # A failure in a future that nobody looked at explains what the caller then saw.
         report = render_unretrieved(lost, hint=hints)
-        run.failures.insert(0, rt.Failure("main", _LostException(report), "lost-exception"))
+        lost_failure = rt.Failure("main", _LostException(report), FailureKind.LOST_EXCEPTION)
+        run.failures.insert(0, lost_failure)
     return run.outcome()
 
 
@@ -401,7 +403,7 @@ def _abandon(run: rt.ControlledRun, wall_limit: float) -> None:
         places = [_stuck_at(t) for t in stuck] or ["  (no thread of the scenario is running)"]
         run.abort(f"blocked for {wall_limit:g} s outside the scheduler's view (a C call, real "
                   "I/O, or a lock created before the test and taken where the scheduler "
-                  "cannot see):\n" + "\n".join(places), "livelock",
+                  "cannot see):\n" + "\n".join(places), FailureKind.LIVELOCK,
                   stuck[0] if stuck else None)
         run.resume()
     if run.done.acquire(True, _UNWIND_GRACE):

@@ -14,7 +14,7 @@ from ..frames import Site, is_user_file, line_of
 from . import reallocks
 from .free import display_name, notify, raise_pending
 from .oracle import SCHEDULE_SIZE, Oracle
-from .outcome import Failure, RunOutcome, ScheduleAborted, Step
+from .outcome import Failure, FailureKind, RunOutcome, ScheduleAborted, Step
 from .threads import (
     DeadlockError,
     ThreadRec,
@@ -66,8 +66,7 @@ class ControlledRun:
         self.order = LockOrderGraph()
         self.futures: list[Any] = []
         self._trace_cache: dict[types.CodeType, bool] = {}
-        # Real locks (made before the test) taken through a site the scheduler saw: by
-        # id, the lock, the thread and where (reallocks.py).
+        # Real locks (made before the test) taken where the scheduler saw (reallocks.py).
         self.real_owners: dict[int, tuple[Any, ThreadRec, Site]] = {}
         self.real_waits = 0  # threads blocked on a RealWait right now
         self.closed = False  # run_schedule is over: late threads only finish
@@ -185,16 +184,17 @@ class ControlledRun:
             lines.append(f"  {t.name!r}{started}{now}")
         count = len(lines)
         self.abort(f"{count} thread{'s' if count != 1 else ''} still running after the "
-                   "scenario returned\n" + "\n".join(lines), "leak")
+                   "scenario returned\n" + "\n".join(lines), FailureKind.LEAK)
 
     def _count_point(self) -> None:
         self.points += 1
         self._leak_check()
         if self.points > self.max_points and self.aborted is None:
-            self.abort(f"the scenario did not finish within {self.max_points} scheduling steps "
-                       "(an endless loop, or a thread spinning while it waits?)", "livelock")
+            self.abort(f"the scenario did not finish within {self.max_points} scheduling "
+                       "steps (an endless loop, or a thread spinning while it waits?)",
+                       FailureKind.LIVELOCK)
 
-    def abort(self, why: str, kind: str, who: ThreadRec | None = None) -> None:
+    def abort(self, why: str, kind: FailureKind, who: ThreadRec | None = None) -> None:
         self.aborted = why
         who = who or self.running
         self.failures.append(Failure(who.name if who else "?", ScheduleAborted(why), kind))
@@ -328,7 +328,7 @@ class ControlledRun:
                   else DeadlockReport.all_blocked(states))
         if self.deadlock is None:
             self.deadlock = report
-            self.failures.append(Failure(live[0].name, DeadlockError(report), "deadlock"))
+            self.failures.append(Failure(live[0].name, DeadlockError(report), FailureKind.DEADLOCK))
         for t in live:
             t.pending = DeadlockError(self.deadlock)
             t.blocked = False

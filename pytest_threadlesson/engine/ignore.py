@@ -85,6 +85,18 @@ def target_name(thread: threading.Thread) -> str | None:
     return _qualified(target)
 
 
+# Threads that run another process's protocol: a multiprocessing pool's handlers, a
+# queue's feeder thread. Stopped half-way, they leave their object's finalizer waiting on
+# the other process for ever (a pool's `_terminate_pool` hung pytest's main thread at the
+# next garbage collection): they are reported, and left running as without the plugin.
+MACHINERY = ("multiprocessing.",)
+
+
+def stoppable(thread: threading.Thread) -> bool:
+    """Whether stopping `thread` leaves the objects it serves usable (MACHINERY)."""
+    return not (target_name(thread) or "").startswith(MACHINERY)
+
+
 def stack_names(frame: FrameType | None) -> Iterator[str]:
     """`module.qualname` of every function on a stack, innermost first."""
     while frame is not None:

@@ -25,7 +25,7 @@ from collections.abc import Collection, Sequence
 
 from . import primitives as prim
 from . import runtime as rt
-from .ignore import IgnoreRule, accepts, suggest
+from .ignore import IgnoreRule, accepts, stoppable, suggest
 from .naming import LeakedThread, describe_leak
 
 _unstoppable: list[threading.Thread] = []
@@ -126,6 +126,9 @@ def interrupt(rec: rt.ThreadRec | None, ident: int | None) -> None:
 
 def stop(threads: list[threading.Thread], wait: float = 1.0) -> list[threading.Thread]:
     """Stop leaked threads as far as possible; returns those still alive."""
+    machinery = [t for t in threads if not stoppable(t)]
+    give_up(machinery)
+    threads = [t for t in threads if stoppable(t)]
     for t in threads:
         interrupt(prim.threads.get(t), t.ident)
     deadline = rt.real_monotonic() + wait
@@ -134,7 +137,7 @@ def stop(threads: list[threading.Thread], wait: float = 1.0) -> list[threading.T
     alive = [t for t in threads if prim.orig_is_alive(t)]
     _unstoppable.extend(t for t in alive if not t.daemon)
     _register_exit_guard()
-    return alive
+    return alive + [t for t in machinery if prim.orig_is_alive(t)]
 
 
 def give_up(threads: list[threading.Thread]) -> None:

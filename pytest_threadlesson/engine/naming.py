@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..frames import Site, is_user_file, site_of
+from .ignore import stoppable
 
 
 def locate(obj: Any) -> tuple[Any, str] | None:
@@ -136,6 +137,7 @@ class LeakedThread:
     started_at: Site | None
     now_at: Site | None
     waiting: str | None = None
+    left_running: bool = False  # machinery of another process: not stopped (ignore.py)
 
 
 def describe_leak(thread: Any, name: str, started_at: Site | None,
@@ -145,7 +147,7 @@ def describe_leak(thread: Any, name: str, started_at: Site | None,
     target_name = getattr(target, "__qualname__", None) if target is not None else None
     waiting = describe_wait(waiting_on) if waiting_on is not None else None
     return LeakedThread(name, bool(thread.daemon), target_name, started_at, site_of(frame),
-                        waiting)
+                        waiting, left_running=not stoppable(thread))
 
 
 def signature_site(exc: BaseException) -> Site | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import types
 from typing import TYPE_CHECKING
 
+from .outcome import FailureKind
 from .strategies.base import GO_ON, PREEMPT, Choice, Cut, Record, ScheduleDiverged, Strategy
 from .threads import ThreadRec, mutex
 
@@ -70,7 +71,7 @@ class Oracle:
     def _diverge(self, exc: ScheduleDiverged) -> None:
         self.diverged = exc
         if self.run.aborted is None:
-            self.run.abort(str(exc), "diverged")
+            self.run.abort(str(exc), FailureKind.DIVERGED)
 
     def _record(self, record: Record) -> None:
         schedule = self.schedule

@@ -3,6 +3,7 @@ that aborts a schedule which cannot go on."""
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 
 from ..frames import Site
@@ -20,11 +21,27 @@ class Step:
     site: Site
 
 
+class FailureKind(str, enum.Enum):
+    """What ended a schedule badly, as the run saw it (contention turns it into a
+    Diagnosis: an inversion is reported as a deadlock, a livelock as a hang)."""
+
+    EXCEPTION = "exception"  # a thread raised
+    DEADLOCK = "deadlock"  # a wait-for cycle, or every thread blocked
+    INVERSION = "inversion"  # two locks taken in both orders
+    LEAK = "leak"  # threads still running after the scenario returned
+    LIVELOCK = "livelock"  # the step or wall limit: threads ran and did not finish
+    LOST_EXCEPTION = "lost-exception"  # a future's exception nobody retrieved
+    DIVERGED = "diverged"  # a replay met a program that took another path
+
+    def __str__(self) -> str:
+        return self.value
+
+
 @dataclass
 class Failure:
     thread: str
     exc: BaseException
-    kind: str  # "exception" | "deadlock" | "leak" | "livelock"
+    kind: FailureKind
 
 
 @dataclass

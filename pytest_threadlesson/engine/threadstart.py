@@ -15,6 +15,7 @@ from ..frames import caller_site
 from . import runtime as rt
 from . import starts
 from .conditions import RawEvent
+from .outcome import FailureKind
 from .runtime import ThreadRec
 
 orig_start = threading.Thread.start
@@ -128,7 +129,7 @@ def thread_body(rec: ThreadRec, body: Callable[[], None]) -> None:
     except BaseException as exc:  # every exception of a thread is the test's business
         with rt.mutex:
             if run is not None:
-                run.failures.append(rt.Failure(rec.name, exc, "exception"))
+                run.failures.append(rt.Failure(rec.name, exc, FailureKind.EXCEPTION))
                 return
             if rec.scope is not None:
                 rec.scope.exceptions.append(rt.ThreadException(rec.name, exc, rec.start_site))
