@@ -3,6 +3,7 @@ declared deadlock, the backstop and the leak check."""
 
 from __future__ import annotations
 
+import os
 import threading
 
 import pytest
@@ -95,3 +96,29 @@ def test_the_leak_check_stops_a_parked_thread_without_an_asynchronous_exception(
     assert isinstance(running.pending, rt.ThreadlessonStop) and raised == [12345]
     leaks.interrupt(None, threading.get_ident() + 1)  # a thread we have no record of
     assert raised == [12345, threading.get_ident() + 1]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
+def test_a_fork_child_can_take_the_engines_mutex_another_thread_held() -> None:
+    """A child forked while the backstop (or any thread) is inside the engine's mutex
+    must not inherit it held: its first lock of ours would wait for ever."""
+    inside, leave = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with rt.mutex:
+            inside.set()
+            leave.wait()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    inside.wait()
+    try:
+        pid = os.fork()
+        if pid == 0:  # the child: one thread, a copy of the memory
+            os._exit(0 if rt.mutex.acquire(True, 5) else 1)
+        _, status = os.waitpid(pid, 0)
+    finally:
+        leave.set()
+        holder.join()
+    assert os.waitstatus_to_exitcode(status) == 0

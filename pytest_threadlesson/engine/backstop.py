@@ -19,6 +19,7 @@ from . import runtime as rt
 from . import sampling as _sampling
 from . import waits as _waits
 from .kick import main_thread_kick
+from .threads import free_in_fork_child
 
 
 class Watchdog:
@@ -171,6 +172,8 @@ class _WatchdogThread:
 
 
 _watchdog_thread = _WatchdogThread()
+# A fork child starts its own watchdog thread; the guard may have been held at the fork.
+free_in_fork_child(_watchdog_thread._guard)
 
 
 def threads_now(live: list[rt.ThreadRec], kind: str,

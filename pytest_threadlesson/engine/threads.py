@@ -7,6 +7,7 @@ that number locks, and the exceptions the engine raises into threads.
 from __future__ import annotations
 
 import _thread
+import os
 import threading
 import time
 import types
@@ -29,7 +30,20 @@ real_sleep = time.sleep
 allocate_raw_lock = _thread.allocate_lock
 _get_ident = _thread.get_ident
 
+
+
+def free_in_fork_child(lock: Any) -> None:
+    """Make raw `lock` new and free in a fork child, as CPython does for its own locks.
+
+    A fork copies a lock as it is: held, if another thread (the backstop, one of the test's
+    threads) was inside it at that moment, and no thread of the child would ever release
+    it (a fasteners test whose fifty child processes fork while the backstop watches hung
+    one run in three: a child's first lock of ours waited for ever)."""
+    os.register_at_fork(after_in_child=lock._at_fork_reinit)
+
+
 mutex = allocate_raw_lock()
+free_in_fork_child(mutex)
 _serial = [0]
 # The scopes of the fixtures being set up right now (the plugin keeps it): a thread that a
 # module- or session-scoped fixture starts is meant to outlive the test that set it up.
