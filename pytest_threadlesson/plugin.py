@@ -5,18 +5,20 @@ when a test needs it."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from .curriculum import catalogue as kt
 from .curriculum.progress import Progress
 from .engine import starts
 from .engine.kick import main_thread_kick
 from .glue import per_test, summary
 from .glue.activation import item_facts, needs_hooks
 from .glue.fixtures import contention, no_leaked_threads
-from .glue.lazy import Lazy
+from .glue.lazy import lazy_modules
 from .glue.settings import (
     MARKERS,
     add_options,
@@ -27,13 +29,11 @@ from .glue.settings import (
 )
 
 if TYPE_CHECKING:
-    from .curriculum import catalogue as kt
     from .engine import leaks
 else:
-    kt, leaks = Lazy("curriculum.catalogue"), Lazy("engine.leaks")
+    lazy_modules(globals(), leaks="engine.leaks")
 
 __all__ = ["contention", "no_leaked_threads"]
-_primitives = Lazy("engine.primitives")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -94,7 +94,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    if _primitives.loaded():  # else no test used the engine: nothing to clean up
+    if "pytest_threadlesson.engine.primitives" in sys.modules:  # else nothing to clean up
         leaks.set_exit_status(int(exitstatus))
         per_test.stop_what_is_left()
 

@@ -197,16 +197,12 @@ def _module_aliases(module: str, tree: ast.Module) -> dict[str, str]:
             for alias in node.names:
                 if alias.name in modules and alias.asname:
                     aliases[alias.asname] = alias.name
-        elif isinstance(node, ast.Assign) and isinstance(node.value, (ast.Call, ast.Tuple)):
-            targets = node.targets[0]
-            names = targets.elts if isinstance(targets, ast.Tuple) else [targets]
-            values = node.value.elts if isinstance(node.value, ast.Tuple) else [node.value]
-            for target, value in zip(names, values, strict=False):
-                if isinstance(target, ast.Name) and isinstance(value, ast.Call) \
-                        and isinstance(value.func, ast.Name) and value.func.id == "Lazy" \
-                        and value.args and isinstance(value.args[0], ast.Constant) \
-                        and isinstance(value.args[0].value, str):
-                    aliases[target.id] = f"pytest_threadlesson.{value.args[0].value}"
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+                and node.func.id == "lazy_modules":
+            for keyword in node.keywords:  # lazy_modules(globals(), rt="engine.runtime")
+                if keyword.arg and isinstance(keyword.value, ast.Constant) \
+                        and isinstance(keyword.value.value, str):
+                    aliases[keyword.arg] = f"pytest_threadlesson.{keyword.value.value}"
     return aliases
 
 

@@ -12,18 +12,15 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from ..curriculum import catalogue as kt
 from ..diagnosis import Diagnosis
 from ..engine.ignore import FORMS as RULE_FORMS
 from ..engine.ignore import IgnoreRule, parse_all
-from .lazy import Lazy
 from .settings import Settings, settings_key
 
 if TYPE_CHECKING:
-    from ..curriculum import catalogue as kt
     from ..engine import runtime as rt
     from ..engine import waits
-else:
-    kt = Lazy("curriculum.catalogue")
 
 
 @dataclass(frozen=True)

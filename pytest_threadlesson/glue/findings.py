@@ -8,22 +8,21 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from ..curriculum import catalogue as kt
 from ..diagnosis import Diagnosis
 from .activation import TestState
-from .lazy import Lazy
+from .lazy import lazy_modules
 from .settings import settings_key
 
 if TYPE_CHECKING:
     from .. import report as _report
-    from ..curriculum import catalogue as kt
     from ..engine import contention as _contention
     from ..engine import leaks, waits
     from ..engine import primitives as prim
     from ..engine import runtime as rt
 else:
-    _contention, _report = Lazy("engine.contention"), Lazy("report")
-    kt, leaks = Lazy("curriculum.catalogue"), Lazy("engine.leaks")
-    prim, rt = Lazy("engine.primitives"), Lazy("engine.runtime")
+    lazy_modules(globals(), _contention="engine.contention", _report="report",
+                 leaks="engine.leaks", prim="engine.primitives", rt="engine.runtime")
 
 Finding = tuple[Diagnosis, str]
 

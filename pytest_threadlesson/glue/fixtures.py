@@ -9,13 +9,13 @@ import pytest
 
 from ..defaults import DEFAULT_DEADLOCK_TIMEOUT
 from .activation import MarkOptions, state_key
-from .lazy import Lazy
+from .lazy import lazy_modules
 from .settings import deadlock_timeout, settings_key
 
 if TYPE_CHECKING:
     from ..engine import contention as _contention
 else:
-    _contention = Lazy("engine.contention")
+    lazy_modules(globals(), _contention="engine.contention")
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from .findings import (
     started_any,
     teardown_findings,
 )
-from .lazy import Lazy
+from .lazy import lazy_modules
 from .settings import deadlock_timeout
 from .summary import explanation, interrupted_key
 
@@ -33,10 +33,9 @@ if TYPE_CHECKING:
     from ..engine import primitives as prim
     from ..engine import runtime as rt
 else:
-    _contention, _report = Lazy("engine.contention"), Lazy("report")
-    backstop, leaks = Lazy("engine.backstop"), Lazy("engine.leaks")
-    prim, rt = Lazy("engine.primitives"), Lazy("engine.runtime")
-    _naming = Lazy("engine.naming")
+    lazy_modules(globals(), _contention="engine.contention", _report="report",
+                 backstop="engine.backstop", leaks="engine.leaks", prim="engine.primitives",
+                 rt="engine.runtime", _naming="engine.naming")
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

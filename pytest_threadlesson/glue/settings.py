@@ -7,10 +7,11 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
 
+from ..curriculum import catalogue as kt
 from ..defaults import (
     DEFAULT_DEADLOCK_TIMEOUT,
     DEFAULT_LEAK_GRACE,
@@ -19,12 +20,6 @@ from ..defaults import (
     STRATEGIES,
 )
 from ..engine.ignore import IgnoreRule, parse_all
-from .lazy import Lazy
-
-if TYPE_CHECKING:
-    from ..curriculum import catalogue as kt
-else:
-    kt = Lazy("curriculum.catalogue")
 
 HELP = {
     "seed": "session seed for schedule exploration: a number, 'random' (default) or "

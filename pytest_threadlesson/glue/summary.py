@@ -9,18 +9,18 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from ..curriculum import catalogue as kt
 from ..curriculum.progress import Progress
 from .activation import kata_of_file
-from .lazy import Lazy
+from .lazy import lazy_modules
 from .settings import settings_key
 
 if TYPE_CHECKING:
     from .. import report as _report
-    from ..curriculum import catalogue as kt
     from ..diagnosis import Diagnosis
     from ..engine import waits
 else:
-    kt, _report = Lazy("curriculum.catalogue"), Lazy("report")
+    lazy_modules(globals(), _report="report")
 
 progress_key = pytest.StashKey[Progress]()
 # Reports of the tests that Ctrl-C interrupted, shown at the end of the run.
