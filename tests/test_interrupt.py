@@ -64,6 +64,12 @@ def test_waits_for_a_lock_held_by_a_worker_stuck_in_a_c_call():
         pass
 """
 
+# pytest in a child whose Ctrl-C raises KeyboardInterrupt whatever it inherited: a shell
+# starts a background job with SIGINT ignored, and Python then leaves it ignored (a CI
+# script run with `&` made both of these tests wait for the watchdog).
+WITH_CTRL_C = ("import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+               "import pytest; sys.exit(pytest.console_main())")
+
 WATCHDOG = 60.0  # seconds before a child that never got stuck, or never ended, is killed
 
 
@@ -83,7 +89,7 @@ def test_ctrl_c_during_a_stuck_test_ends_the_run_with_a_summary(tmp_path: Path, 
     # -s: the child's "STUCK" line reaches our pipe; the backstop is far away, so only
     # Ctrl-C can end the test.
     proc = subprocess.Popen(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:randomly",
+        [sys.executable, "-c", WITH_CTRL_C, "-p", "no:cacheprovider", "-p", "no:randomly",
          "-s", "-o", "threadlesson_deadlock_timeout=600", "test_stuck.py"],
         cwd=tmp_path, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT, text=True)
