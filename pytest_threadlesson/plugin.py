@@ -72,19 +72,27 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     """Katas run in curriculum order, whatever the file system or a shuffler says; and a
     bad deadlock_timeout marker stops the run before any test, naming the test."""
     settings = config.stash[settings_key]
-    for item in items:
-        if "deadlock_timeout" in item_facts(item).markers:
+    hooked, positions = False, []
+    for i, item in enumerate(items):  # one pass: this runs once per collected test
+        facts = item_facts(item)
+        if "deadlock_timeout" in facts.markers:
             deadlock_timeout(item)
-    if any(needs_hooks(item, settings) for item in items) and \
-            not config.pluginmanager.has_plugin("threadlesson-per-test"):
+        hooked = hooked or needs_hooks(item, settings)
+        if facts.kata is not None:
+            positions.append(i)
+    if hooked and not config.pluginmanager.has_plugin("threadlesson-per-test"):
         config.pluginmanager.register(per_test, "threadlesson-per-test")
-    positions = [i for i, item in enumerate(items) if item_facts(item).kata is not None]
     if positions:
         summary.watch_kata_reports(config)
-        in_order = sorted((items[i] for i in positions),
-                          key=lambda it: kt.order_key(item_facts(it).kata or ""))
-        for pos, item in zip(positions, in_order, strict=True):
-            items[pos] = item
+        _in_curriculum_order(items, positions)
+
+
+def _in_curriculum_order(items: list[pytest.Item], positions: list[int]) -> None:
+    """Reorder the kata tests at `positions` among themselves; the others stay put."""
+    in_order = sorted((items[i] for i in positions),
+                      key=lambda it: kt.order_key(item_facts(it).kata or ""))
+    for pos, item in zip(positions, in_order, strict=True):
+        items[pos] = item
 
 
 @pytest.hookimpl(tryfirst=True)

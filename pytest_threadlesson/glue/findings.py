@@ -45,8 +45,12 @@ def _deadlock(report: waits.DeadlockReport, failed: BaseException | None) -> lis
     """The deadlock the scope declared, unless it is the test's own error already."""
     if isinstance(failed, rt.DeadlockError) and failed.report is report:
         return []
-    kind = Diagnosis.HANG if report.kind == "timeout" else Diagnosis.DEADLOCK
-    return [(kind, report.render())]
+    return [(_deadlock_diagnosis(report), report.render())]
+
+
+def _deadlock_diagnosis(report: waits.DeadlockReport) -> Diagnosis:
+    """A backstop's timeout is a hang (its cause unseen); anything else a deadlock."""
+    return Diagnosis.HANG if report.kind == "timeout" else Diagnosis.DEADLOCK
 
 
 def _kata_import(state: TestState, failed: BaseException | None) -> list[Finding]:
@@ -148,7 +152,7 @@ def diagnosis_of(exc: BaseException) -> Diagnosis | None:
     if isinstance(exc, (_contention.ScheduleFailure, ThreadlessonFailure)):
         return Diagnosis(exc.diagnosis)
     if isinstance(exc, rt.DeadlockError):
-        return Diagnosis.HANG if exc.report.kind == "timeout" else Diagnosis.DEADLOCK
+        return _deadlock_diagnosis(exc.report)
     if isinstance(exc, kt.KataBroken) or _contention.is_signature_error(exc):
         return Diagnosis.BROKEN
     return None
