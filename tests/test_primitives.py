@@ -85,15 +85,15 @@ def held_elsewhere(lock: Any) -> Iterator[None]:
 def scope() -> Iterator[rt.Scope]:
     """The calling thread inside a test scope, as the plugin sets one up for a marked test."""
     main = rt.current()
-    saved = main.scope
+    saved = main.arena
     starts.beginning.clear()  # as the plugin does when a test begins
     test_scope = rt.Scope(main)
-    main.scope = test_scope
+    main.arena = test_scope
     try:
         yield test_scope
     finally:
         test_scope.closed = True
-        main.scope = saved
+        main.arena = saved
         main.pending = None
 
 

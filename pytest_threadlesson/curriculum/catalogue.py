@@ -203,9 +203,9 @@ class _KataLoader(importlib.abc.Loader):
         path = str(module.__file__)
         before = frozenset(threading.enumerate())
         main = rt.current()
-        saved_scope = main.scope
+        saved_arena = main.arena
         scope = rt.Scope(main, detect=False)
-        main.scope = scope
+        main.arena = scope
         prim.patch.install()
         try:
             source = Path(path).read_bytes()
@@ -217,7 +217,7 @@ class _KataLoader(importlib.abc.Loader):
             self.finder.problems[name] = KataImportProblem(name, path, exc)
         finally:
             prim.patch.restore()
-            main.scope = saved_scope
+            main.arena = saved_arena
         started = [t for t in threading.enumerate() if t not in before]
         if started:
             self.finder.import_threads[name] = started

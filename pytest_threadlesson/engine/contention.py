@@ -151,12 +151,11 @@ class Contention:
         base = derive_seed(self.session_seed, call_id) if seed is None else seed
         threads_started = 0
         steps_hint = 1000
-        scope = rt.current().scope
+        arena = rt.current().arena
         search = SystematicSearch(preemptions) if strategy_name == "systematic" else None
         ran = 0
         for number in range(1, budget + 1):
-            if scope is not None:
-                scope.progress += 1  # the test's backstop watches for progress, not time
+            arena.made_progress()  # a test's backstop watches for progress, not time
             if search is not None:
                 systematic = search.strategy()
                 if systematic is None:
@@ -280,7 +279,7 @@ def run_schedule(
     rt.reset_serials()
     main = threading.Thread(target=scenario, name="main", daemon=False)
     rec = rt.ThreadRec("main", main)
-    run.add_thread(rec)
+    run.adopt(rec)
     run.main = rec
     prim.threads[main] = rec
     body = main.run

@@ -10,18 +10,22 @@ from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ..frames import Site, is_user_file, line_of
+from ..frames import Site, is_user_file
 from . import reallocks
-from .free import display_name, notify, raise_pending
+from .free import display_name
 from .oracle import SCHEDULE_SIZE, Oracle
-from .outcome import Failure, FailureKind, RunOutcome, ScheduleAborted, Step
+from .outcome import Failure, FailureKind, RunOutcome, ScheduleAborted, Step, still_running
 from .threads import (
+    SLEEP,
+    Arena,
     DeadlockError,
     ThreadRec,
     Waitable,
     allocate_raw_lock,
     bind,
     mutex,
+    notify,
+    raise_pending,
     real_time,
     unbind,
 )
@@ -34,15 +38,17 @@ from .tracing import (
     private_offsets,
     refresh_locals,
 )
-from .vclock import SLEEP
 from .waits import DeadlockReport, LockOrderGraph, ThreadState, find_cycle
 
 if TYPE_CHECKING:
     from .strategies.base import Strategy
 
 
-class ControlledRun:
-    """One schedule of one scenario: the threads, the baton, the virtual clock."""
+class ControlledRun(Arena):
+    """One schedule of one scenario: the threads, the baton, the virtual clock. As an
+    arena: a thread parks by handing the baton on, and a timed wait ends in virtual time."""
+
+    schedules = True
 
     def __init__(self, strategy: Strategy, *, max_points: int, log_size: int = 400,
                  schedule_size: int = SCHEDULE_SIZE) -> None:
@@ -63,7 +69,7 @@ class ControlledRun:
         self.main: ThreadRec | None = None
         self.main_done_at: int | None = None
         self.aborted: str | None = None
-        self.order = LockOrderGraph()
+        self.order: LockOrderGraph = LockOrderGraph()
         self.futures: list[Any] = []
         self._trace_cache: dict[types.CodeType, bool] = {}
         # Real locks (made before the test) taken where the scheduler saw (reallocks.py).
@@ -73,12 +79,21 @@ class ControlledRun:
 
     # -- threads ----------------------------------------------------------------------
 
-    def add_thread(self, rec: ThreadRec) -> None:
-        rec.run = rec.run or self
+    @property
+    def takes_threads(self) -> bool:
+        return True  # also once closed: a late thread is numbered, and only finishes
+
+    def adopt(self, rec: ThreadRec) -> bool:
+        rec.arena = self
         rec.idx = len(self.threads)
         self.threads.append(rec)
         if rec.thread is not None and rec.idx > 0:
             rec.name = display_name(rec.thread, rec.idx)
+        return True
+
+    def failed(self, rec: ThreadRec, exc: BaseException) -> bool:
+        self.failures.append(Failure(rec.name, exc, FailureKind.EXCEPTION))
+        return True
 
     def enter(self, rec: ThreadRec) -> None:
         """First thing a managed thread does: wait for its turn, then trace its code."""
@@ -123,14 +138,8 @@ class ControlledRun:
                 self._switch(rec, nxt)
             raise_pending(rec)
 
-    def block(
-        self,
-        rec: ThreadRec,
-        waitable: Waitable,
-        ready: Callable[[], bool],
-        timeout: float | None,
-        site: Site | None,
-    ) -> bool:
+    def park(self, rec: ThreadRec, waitable: Waitable, ready: Callable[[], bool],
+             timeout: float | None, site: Site | None) -> bool:
         if rec.outside:
             self._come_back(rec)
         rec.waiting_on = waitable
@@ -166,6 +175,16 @@ class ControlledRun:
             rec.yields_to.clear()
             rec.deadline = None
 
+    def wake(self, rec: ThreadRec) -> None:
+        rec.blocked = False  # runnable again: the strategy decides when it runs
+
+    def parked(self, rec: ThreadRec) -> bool:
+        return rec.blocked
+
+    def sleep(self, rec: ThreadRec, seconds: float, site: Site | None) -> None:
+        with mutex:
+            self.park(rec, SLEEP, lambda: False, seconds, site)
+
     def _leak_check(self) -> None:
         """After the scenario returned, its threads get a grace of steps to finish."""
         if self.main_done_at is not None and self.aborted is None and \
@@ -173,18 +192,7 @@ class ControlledRun:
             self._report_leak()
 
     def _report_leak(self) -> None:
-        lines = []
-        for t in self.alive():
-            started = f" started at {t.start_site.short}" if t.start_site else ""
-            now = ""
-            if t.frame is not None and t.frame.f_lineno:
-                code = t.frame.f_code
-                site = Site(code.co_filename, line_of(t.frame), code.co_name)
-                now = f", now at {site.short}: {site.source}"
-            lines.append(f"  {t.name!r}{started}{now}")
-        count = len(lines)
-        self.abort(f"{count} thread{'s' if count != 1 else ''} still running after the "
-                   "scenario returned\n" + "\n".join(lines), FailureKind.LEAK)
+        self.abort(still_running(self.alive()), FailureKind.LEAK)
 
     def _count_point(self) -> None:
         self.points += 1
@@ -341,30 +349,6 @@ class ControlledRun:
                 state.held.append((lock, site))
         return state
 
-    # -- real locks -------------------------------------------------------------------
-
-    def _wait_real(self, rec: ThreadRec, frame: types.FrameType,
-                   site: reallocks.AcquireSite) -> None:
-        """`frame` is about to take (or wait for) what `site` names: when that is a real
-        lock someone else holds, wait for it here, cooperatively (reallocks.py)."""
-        obj = reallocks.resolve(frame, site)
-        if obj is None or not reallocks.cooperative(obj, site.method):
-            return
-        code = frame.f_code
-        where = Site(code.co_filename, frame.f_lineno or 0, code.co_name)
-        with mutex:
-            if not reallocks.is_free(obj):
-                wait = reallocks.RealWait(obj, site, self.real_owners)
-                self.real_waits += 1
-                try:
-                    self.block(rec, wait, wait.ready, None, where)
-                finally:
-                    self.real_waits -= 1
-                refresh_locals(frame)
-            lock = reallocks.lock_of(obj)
-            if lock is not None and site.method == "acquire":
-                self.real_owners[id(lock)] = (lock, rec, where)
-
     # -- byte-code preemption -----------------------------------------------------------
 
     def _install_trace(self, rec: ThreadRec) -> None:
@@ -462,7 +446,7 @@ class ControlledRun:
         if sites:
             site = sites.get(frame.f_lasti)
             if site is not None:
-                self._wait_real(rec, frame, site)
+                reallocks.wait_cooperatively(self, rec, frame, site)
 
     def _log(self, rec: ThreadRec, frame: types.FrameType) -> None:
         if self.failures or frame.f_lineno is None or rec.outside:
@@ -482,6 +466,8 @@ class ControlledRun:
 
     def time(self) -> float:
         return self.epoch + self.now
+
+    perf_counter = monotonic
 
     def outcome(self) -> RunOutcome:
         return RunOutcome(

@@ -13,6 +13,8 @@ from typing import Any
 from ..frames import Site
 from . import starts
 from .threads import (
+    SLEEP,
+    Arena,
     DeadlockError,
     DummyThread,
     Held,
@@ -20,10 +22,11 @@ from .threads import (
     ThreadRec,
     Waitable,
     current,
+    fixture_scopes,
     foreign_threads,
     mutex,
     outliving,
-    real_monotonic,
+    raise_pending,
     service_threads,
 )
 from .waits import DeadlockReport, LockOrderGraph, find_cycle
@@ -35,15 +38,17 @@ _NAN_TIMEOUT_REFUSED = sys.version_info >= (3, 14)
 # Scopes: the threads of one test, free mode.
 
 
-class Scope:
-    """One test's threads (its own and those it started) and what went wrong among them."""
+class Scope(Arena):
+    """One test's threads (its own and those it started) and what went wrong among them:
+    real threads, and a wait that closes a deadlock (a cycle, or every thread parked) is
+    reported as it forms (when `detect`)."""
 
     def __init__(self, main: ThreadRec, *, detect: bool = True) -> None:
         self.main = main
         self.detect = detect
         self.threads: list[ThreadRec] = [main]
         self.deadlock: DeadlockReport | None = None
-        self.order = LockOrderGraph()
+        self.order: LockOrderGraph = LockOrderGraph()
         self.exceptions: list[ThreadException] = []
         self.closed = False
         self.progress = 0  # bumped by explore at every schedule: the backstop re-arms
@@ -70,6 +75,55 @@ class Scope:
                 interrupt(rec, DeadlockError(self.deadlock))
         return error
 
+    # -- Arena --------------------------------------------------------------------------
+
+    @property
+    def takes_threads(self) -> bool:
+        return not self.closed
+
+    def adopt(self, rec: ThreadRec) -> bool:
+        if self.closed or (fixture_scopes and fixture_scopes[-1] != "function"):
+            return False  # a module or session fixture's thread is meant to outlive it
+        rec.arena = self
+        if rec.thread is not None:
+            rec.name = self.stable_name(rec.thread)
+        self.threads.append(rec)
+        return True
+
+    def finished(self, rec: ThreadRec) -> None:
+        if self.detect and not self.closed and self.deadlock is None:
+            _check_all_blocked(self, None)  # maybe it was the last hope
+
+    def failed(self, rec: ThreadRec, exc: BaseException) -> bool:
+        self.exceptions.append(ThreadException(rec.name, exc, rec.start_site))
+        return True
+
+    def made_progress(self) -> None:
+        self.progress += 1
+
+    def parking(self, rec: ThreadRec) -> None:
+        """About to park without a timeout: is this the wait that closes a deadlock?"""
+        if not self.detect or self.closed:
+            return
+        if self.deadlock is not None:
+            raise DeadlockError(self.deadlock)
+        cycle = find_cycle(rec)
+        if cycle is not None:
+            raise self.declare(DeadlockReport.cycle([t.state() for t in cycle]))
+        _check_all_blocked(self, rec)
+
+    def sleep(self, rec: ThreadRec, seconds: float, site: Site | None) -> None:
+        """A sleep that a declared deadlock or a stop can end early."""
+        with mutex:
+            SLEEP.waiters.append(rec)
+            try:
+                raise_pending(rec)
+            finally:
+                SLEEP.waiters.remove(rec)
+            if seconds == 0:
+                return
+            wait_until(SLEEP, lambda: False, seconds, site)
+
 
 def display_name(thread: threading.Thread, number: int) -> str:
     """The user's name for a thread, or a stable one: CPython's `Thread-7` numbers drift."""
@@ -85,16 +139,6 @@ def display_name(thread: threading.Thread, number: int) -> str:
 # Blocking: the one place where threads wait.
 
 
-def unpark(rec: ThreadRec) -> None:
-    """Wake a parked thread (mutex held). Free mode: release its lock; controlled: mark it."""
-    if rec.run is not None:
-        rec.blocked = False
-        return
-    if not rec.token:
-        rec.token = True
-        rec.baton.release()
-
-
 def interrupt(rec: ThreadRec, exc: BaseException, *, even_running: bool = False) -> bool:
     """Make `rec` raise `exc` (mutex held): the one way the engine stops a thread. A thread
     parked on one of our primitives wakes and raises it: True. A thread that runs is left
@@ -104,17 +148,11 @@ def interrupt(rec: ThreadRec, exc: BaseException, *, even_running: bool = False)
         return False
     if rec.waiting_on is not None:
         rec.pending = exc
-        unpark(rec)
+        rec.arena.wake(rec)
         return True
     if even_running:
         rec.pending = exc
     return False
-
-
-def notify(waitable: Waitable) -> None:
-    """Wake everyone waiting on `waitable` (mutex held); they re-check their condition."""
-    for rec in list(waitable.waiters):
-        unpark(rec)
 
 
 def wait_until(
@@ -137,61 +175,7 @@ def wait_until(
     if timeout is not None and timeout <= 0:
         return False
     rec = current()
-    if rec.run is not None:
-        return rec.run.block(rec, waitable, ready, timeout, site)
-    deadline = None if timeout is None else real_monotonic() + timeout
-    rec.waiting_on = waitable
-    rec.wait_site = site
-    rec.timed = timeout is not None
-    waitable.waiters.append(rec)
-    try:
-        while True:
-            raise_pending(rec)
-            if not rec.timed:
-                _detect(rec)
-            remaining = -1.0
-            if deadline is not None:
-                remaining = deadline - real_monotonic()
-                if remaining <= 0:
-                    return ready()
-            mutex.release()
-            try:
-                got = rec.baton.acquire(True, remaining)
-            finally:
-                mutex.acquire()
-            if rec.token:
-                if not got:
-                    rec.baton.acquire()
-                rec.token = False
-            raise_pending(rec)
-            if ready():
-                return True
-    finally:
-        waitable.waiters.remove(rec)
-        rec.waiting_on = None
-        rec.wait_site = None
-        rec.timed = False
-        rec.wakeups += 1
-
-
-def raise_pending(rec: ThreadRec) -> None:
-    error = rec.pending
-    if error is not None:
-        rec.pending = None
-        raise error
-
-
-def _detect(rec: ThreadRec) -> None:
-    """About to park without a timeout: is this the wait that closes a deadlock?"""
-    scope = rec.scope
-    if scope is None or not scope.detect or scope.closed:
-        return
-    if scope.deadlock is not None:
-        raise DeadlockError(scope.deadlock)
-    cycle = find_cycle(rec)
-    if cycle is not None:
-        raise scope.declare(DeadlockReport.cycle([t.state() for t in cycle]))
-    _check_all_blocked(scope, rec)
+    return rec.arena.park(rec, waitable, ready, timeout, site)
 
 
 def _check_all_blocked(scope: Scope, waiting: ThreadRec | None) -> None:
@@ -256,23 +240,13 @@ def _outermost_frames() -> dict[int, types.FrameType]:
     return found
 
 
-def thread_finished(rec: ThreadRec) -> None:
-    """A tracked thread's code returned (mutex held): wake joiners, maybe it was the last hope."""
-    rec.finished = True
-    notify(rec)
-    scope = rec.scope
-    if scope is not None and scope.detect and not scope.closed and scope.deadlock is None:
-        _check_all_blocked(scope, None)
-
-
 # ---------------------------------------------------------------------------------------
 # Locks held: the lock-order graph and the `holds` column of every report.
 
 
 def note_acquiring(rec: ThreadRec, lock: Any, site: Site | None) -> None:
     """Before a thread waits for `lock`: record the order against every lock it holds."""
-    order = rec.run.order if rec.run is not None else (
-        rec.scope.order if rec.scope is not None else None)
+    order = rec.arena.order
     if order is None:
         return
     # What else the thread holds while it takes `lock`: a lock (one holder at a time) or a

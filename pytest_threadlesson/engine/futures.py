@@ -50,8 +50,8 @@ class _Outcome:
 def future_set_exception(self: concurrent.futures.Future[Any],
                          exception: BaseException | None) -> None:
     rec = rt.tls.rec
-    owner = None if rec is None else rec.run if rec.run is not None else rec.scope
-    if owner is None or exception is None or isinstance(
+    kept = None if rec is None else rec.arena.futures
+    if kept is None or exception is None or isinstance(
             exception, (rt.DeadlockError, rt.ThreadlessonStop)):
         _orig_set_exception(self, exception)
         return
@@ -65,7 +65,7 @@ def future_set_exception(self: concurrent.futures.Future[Any],
     except BaseException:
         self._threadlesson_outcome = before  # type: ignore[attr-defined]  # already done
         raise
-    owner.futures.append(outcome)
+    kept.append(outcome)
 
 
 def future_result(self: concurrent.futures.Future[Any], timeout: float | None = None) -> Any:

@@ -6,13 +6,30 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
-from ..frames import Site
+from ..frames import Site, line_of
 from .strategies.base import Record
-from .threads import ThreadlessonStop
+from .threads import ThreadlessonStop, ThreadRec
 
 
 class ScheduleAborted(ThreadlessonStop):
     """Raised into the threads of a schedule that cannot go on (step limit, wall limit)."""
+
+
+def still_running(alive: list[ThreadRec]) -> str:
+    """Why a schedule is a leak: its threads still running after the scenario returned,
+    each with where it was started and where it is now."""
+    lines = []
+    for t in alive:
+        started = f" started at {t.start_site.short}" if t.start_site else ""
+        now = ""
+        if t.frame is not None and t.frame.f_lineno:
+            code = t.frame.f_code
+            site = Site(code.co_filename, line_of(t.frame), code.co_name)
+            now = f", now at {site.short}: {site.source}"
+        lines.append(f"  {t.name!r}{started}{now}")
+    count = len(lines)
+    return (f"{count} thread{'s' if count != 1 else ''} still running after the scenario "
+            "returned\n" + "\n".join(lines))
 
 
 @dataclass

@@ -27,10 +27,11 @@ import inspect
 import threading
 import types
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from .threads import ThreadRec
+from ..frames import Site
+from .threads import ThreadRec, Waitable, mutex
+from .tracing import refresh_locals
 
 # The originals, captured at import, before anything is patched.
 _LOCK = _thread.LockType
@@ -190,6 +191,39 @@ class RealWait:
         kind = type(self.obj).__name__
         what = "to be set" if self.site.method == "wait" else "to be released"
         return f"{self.site.text} {what} (a real {kind}, made before the test)"
+
+
+class Host(Protocol):
+    """The controlled run, as far as a wait for a real lock needs it."""
+
+    real_owners: dict[int, tuple[Any, ThreadRec, Site]]
+    real_waits: int
+
+    def park(self, rec: ThreadRec, waitable: Waitable, ready: Any,
+             timeout: float | None, site: Site | None) -> bool: ...
+
+
+def wait_cooperatively(host: Host, rec: ThreadRec, frame: types.FrameType,
+                       site: AcquireSite) -> None:
+    """`frame` is about to take (or wait for) what `site` names: when that is a real lock
+    someone else holds, `rec` waits for it here, parked in `host` while the others run."""
+    obj = resolve(frame, site)
+    if obj is None or not cooperative(obj, site.method):
+        return
+    code = frame.f_code
+    where = Site(code.co_filename, frame.f_lineno or 0, code.co_name)
+    with mutex:
+        if not is_free(obj):
+            wait = RealWait(obj, site, host.real_owners)
+            host.real_waits += 1
+            try:
+                host.park(rec, wait, wait.ready, None, where)
+            finally:
+                host.real_waits -= 1
+            refresh_locals(frame)
+        lock = lock_of(obj)
+        if lock is not None and site.method == "acquire":
+            host.real_owners[id(lock)] = (lock, rec, where)
 
 
 def cooperative(obj: Any, method: str) -> bool:

@@ -19,8 +19,7 @@ from ..frames import Site
 from .waits import DeadlockReport, ThreadState
 
 if TYPE_CHECKING:
-    from .controlled import ControlledRun
-    from .free import Scope
+    from .waits import LockOrderGraph
 
 # Captured at import, before anything is patched.
 real_monotonic = time.monotonic
@@ -132,11 +131,10 @@ class ThreadRec:
         self.finished = False
         self.entered = False
         self.wakeups = 0  # blocking waits that ended: a sign of progress for the backstop
-        self.scope: Scope | None = None
-        self.run: ControlledRun | None = None
+        self.arena: Arena = UNWATCHED  # where it parks, wakes, tells the time
         self.start_site: Site | None = None
         self.joiners: list[ThreadRec] = []
-        # Controlled mode only.
+        # Controlled mode only (ControlledRun's bookkeeping).
         self.idx = 0
         self.blocked = False
         self.deadline: float | None = None
@@ -180,6 +178,168 @@ class ThreadRec:
 
     def __repr__(self) -> str:
         return f"<ThreadRec {self.name}>"
+
+
+def raise_pending(rec: ThreadRec) -> None:
+    """Raise what the engine left for `rec` (a deadlock, a stop) at its next wait or step."""
+    error = rec.pending
+    if error is not None:
+        rec.pending = None
+        raise error
+
+
+def notify(waitable: Waitable) -> None:
+    """Wake everyone waiting on `waitable` (mutex held); they re-check their condition."""
+    for rec in list(waitable.waiters):
+        rec.arena.wake(rec)
+
+
+class _Sleep:
+    """The waitable of `time.sleep`: nobody owns it, nobody notifies it."""
+
+    waiters: list[ThreadRec]
+
+    def __init__(self) -> None:
+        self.waiters = []
+
+    def owners(self) -> list[ThreadRec]:
+        return []
+
+    def describe(self) -> str:
+        return "time.sleep to end"
+
+
+SLEEP = _Sleep()
+
+
+class Arena:
+    """Where a thread lives: what parks and wakes it, what time it is, who takes the threads
+    it starts, and where its failures go. The primitives ask the calling thread's arena
+    (`rec.arena`) and never which kind it is.
+
+    This base is the arena of a thread no test watches (`UNWATCHED`): real waits on the
+    thread's own baton lock, real clocks, no detection, no threads taken. `free.Scope`
+    (one test's real threads, deadlocks found as they form) and `controlled.ControlledRun`
+    (one schedule of `explore`: one thread at a time, virtual time) are the other two.
+    Every method but the clocks is called with the mutex held, unless it says otherwise.
+    """
+
+    closed = True  # its test or schedule is over
+    threads: list[ThreadRec] = []  # its threads, in the order they came (none here)
+    # Runs its threads one at a time by its own choice, so a record's `finished` is the
+    # thread's liveness and `_thread` starts are its own (threadstart.py).
+    schedules = False
+    order: LockOrderGraph | None = None  # the lock-order graph of its threads
+    futures: list[Any] | None = None  # outcomes of futures failed in its threads
+
+    # -- threads ------------------------------------------------------------------------
+
+    @property
+    def takes_threads(self) -> bool:
+        """Whether a thread that one of its threads starts becomes one of its own."""
+        return False
+
+    def adopt(self, rec: ThreadRec) -> bool:
+        """A thread one of its threads starts: take it (True), or leave it be."""
+        return False
+
+    def enter(self, rec: ThreadRec) -> None:
+        """First thing a thread of the arena does, in that thread (mutex not held)."""
+        bind(rec)
+        with mutex:
+            rec.entered = True
+
+    def exit(self, rec: ThreadRec) -> None:
+        """Last thing it does, in that thread (mutex not held)."""
+        with mutex:
+            rec.finished = True
+            notify(rec)
+            self.finished(rec)
+        unbind()
+
+    def finished(self, rec: ThreadRec) -> None:
+        """A thread's code returned: anything that follows from it (mutex held)."""
+
+    def failed(self, rec: ThreadRec, exc: BaseException) -> bool:
+        """A thread's code raised `exc`: keep it as the test's business (True), or let
+        `threading.excepthook` report it as usual (False)."""
+        return False
+
+    def made_progress(self) -> None:
+        """`explore` ran one more schedule in a thread of this arena."""
+
+    # -- waiting ------------------------------------------------------------------------
+
+    def point(self, rec: ThreadRec, kind: str) -> None:
+        """A place where another thread may run (mutex not held)."""
+
+    def park(self, rec: ThreadRec, waitable: Waitable, ready: Callable[[], bool],
+             timeout: float | None, site: Site | None) -> bool:
+        """Wait on `waitable` until `ready()` (True) or `timeout` seconds (False)."""
+        deadline = None if timeout is None else real_monotonic() + timeout
+        rec.waiting_on = waitable
+        rec.wait_site = site
+        rec.timed = timeout is not None
+        waitable.waiters.append(rec)
+        try:
+            while True:
+                raise_pending(rec)
+                if not rec.timed:
+                    self.parking(rec)
+                remaining = -1.0
+                if deadline is not None:
+                    remaining = deadline - real_monotonic()
+                    if remaining <= 0:
+                        return ready()
+                mutex.release()
+                try:
+                    got = rec.baton.acquire(True, remaining)
+                finally:
+                    mutex.acquire()
+                if rec.token:
+                    if not got:
+                        rec.baton.acquire()
+                    rec.token = False
+                raise_pending(rec)
+                if ready():
+                    return True
+        finally:
+            waitable.waiters.remove(rec)
+            rec.waiting_on = None
+            rec.wait_site = None
+            rec.timed = False
+            rec.wakeups += 1
+
+    def parking(self, rec: ThreadRec) -> None:
+        """`rec` is about to park without a timeout: a Scope looks for a deadlock here."""
+
+    def wake(self, rec: ThreadRec) -> None:
+        """Wake a parked thread: it re-checks what it waits for."""
+        if not rec.token:
+            rec.token = True
+            rec.baton.release()
+
+    def parked(self, rec: ThreadRec) -> bool:
+        """Whether `rec`, which has a wait under way, is parked in it right now."""
+        return True
+
+    def sleep(self, rec: ThreadRec, seconds: float, site: Site | None) -> None:
+        """`time.sleep(seconds)` in `rec` (mutex not held; `seconds` checked already)."""
+        real_sleep(seconds)
+
+    # -- time ---------------------------------------------------------------------------
+
+    def monotonic(self) -> float:
+        return real_monotonic()
+
+    def time(self) -> float:
+        return real_time()
+
+    def perf_counter(self) -> float:
+        return real_perf_counter()
+
+
+UNWATCHED = Arena()
 
 
 class _Local(threading.local):

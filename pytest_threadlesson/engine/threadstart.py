@@ -15,7 +15,6 @@ from ..frames import caller_site
 from . import runtime as rt
 from . import starts
 from .conditions import RawEvent
-from .outcome import FailureKind
 from .runtime import ThreadRec
 
 orig_start = threading.Thread.start
@@ -64,10 +63,8 @@ def thread_start(self: Any) -> None:
     global start_count
     start_count += 1  # a test during which this never moved leaked no thread
     parent = rt.tls.rec
-    run = parent.run if parent is not None else None
-    scope = parent.scope if parent is not None else None
-    if (run is None and (scope is None or scope.closed)) or not self._initialized \
-            or self._started.is_set():
+    arena = rt.UNWATCHED if parent is None else parent.arena
+    if not arena.takes_threads or not self._initialized or self._started.is_set():
         orig_start(self)
         return
     site = caller_site(2)
@@ -81,18 +78,10 @@ def thread_start(self: Any) -> None:
     rec = ThreadRec(self.name, self)
     rec.start_site = site
     threads[self] = rec
-    wider = bool(rt.fixture_scopes) and rt.fixture_scopes[-1] != "function"
     with rt.mutex:
-        if run is not None:
-            run.add_thread(rec)
-        elif wider:
+        if not arena.adopt(rec):
             outlives.add(self)  # a module/session fixture's thread: not the test's
             rt.outliving.append(rec)
-        else:
-            assert scope is not None
-            rec.scope = scope
-            rec.name = scope.stable_name(self)
-            scope.threads.append(rec)
     body = self.run
 
     def own_run() -> None:
@@ -115,33 +104,19 @@ def thread_start(self: Any) -> None:
 
 
 def thread_body(rec: ThreadRec, body: Callable[[], None]) -> None:
-    run = rec.run
-    if run is not None:
-        run.enter(rec)
-    else:
-        rt.bind(rec)
-        with rt.mutex:
-            rec.entered = True
+    arena = rec.arena
+    arena.enter(rec)
     try:
         body()
     except (rt.DeadlockError, rt.ThreadlessonStop):
         pass
     except BaseException as exc:  # every exception of a thread is the test's business
         with rt.mutex:
-            if run is not None:
-                run.failures.append(rt.Failure(rec.name, exc, FailureKind.EXCEPTION))
-                return
-            if rec.scope is not None:
-                rec.scope.exceptions.append(rt.ThreadException(rec.name, exc, rec.start_site))
+            if arena.failed(rec, exc):
                 return
         raise  # not a test's thread: threading's own excepthook reports it, as usual
     finally:
-        if run is not None:
-            run.exit(rec)
-        else:
-            with rt.mutex:
-                rt.thread_finished(rec)
-            rt.unbind()
+        arena.exit(rec)
 
 
 def start_raw_thread(original: Callable[..., int], function: Callable[..., object],
@@ -152,14 +127,15 @@ def start_raw_thread(original: Callable[..., int], function: Callable[..., objec
     waits for its turn and is traced. Elsewhere the thread starts as usual. Returns its
     ident, and whether it is a thread of a schedule."""
     parent = rt.tls.rec
-    run = parent.run if parent is not None else None
-    if run is None or parent is None or run.closed or not parent.entered or parent.finished \
-            or not isinstance(args, tuple) or not (kwargs is None or isinstance(kwargs, dict)):
+    run = rt.UNWATCHED if parent is None else parent.arena
+    if parent is None or not run.schedules or run.closed or not parent.entered \
+            or parent.finished or not isinstance(args, tuple) \
+            or not (kwargs is None or isinstance(kwargs, dict)):
         return original(function, args, *(() if kwargs is None else (kwargs,))), False
     rec = ThreadRec("_thread")
     rec.start_site = caller_site(3)
     with rt.mutex:
-        run.add_thread(rec)
+        run.adopt(rec)
         rec.name = f"_thread-{rec.idx}"  # numbered in the schedule: the same every run
 
     def body() -> None:
@@ -213,9 +189,8 @@ def thread_count() -> int:
     counted (CPython's lock tests wait for the count to drop; virtual time would not wait
     for a real exit)."""
     me = rt.tls.rec
-    run = me.run if me is not None else None
-    if run is not None:
-        for t in list(run.threads):
+    if me is not None and me.arena.schedules:
+        for t in list(me.arena.threads):
             if t.finished and t is not me:
                 wait_os_exit(t, 1.0)
     return _orig_count()
@@ -247,7 +222,7 @@ def thread_join(self: Any, timeout: float | None = None) -> None:
 
 def thread_is_alive(self: Any) -> bool:
     rec = threads.get(self)
-    if rec is not None and rec.run is not None:
+    if rec is not None and rec.arena.schedules:
         # Deterministic under the scheduler: the OS thread may linger a few byte-codes.
         return self._started.is_set() and not rec.finished
     return orig_is_alive(self)

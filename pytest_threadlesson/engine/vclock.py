@@ -1,88 +1,43 @@
-"""Time for the threads we know: `time.sleep` and the clocks, virtual under `explore`
-and wakeable in free mode, and the scheduling point every primitive passes."""
+"""Time for the threads we know: `time.sleep` and the clocks, as the calling thread's
+arena keeps them (virtual under `explore`, wakeable in free mode), and the scheduling
+point every primitive passes."""
 
 from __future__ import annotations
 
 from ..frames import caller_site
-from .free import raise_pending, wait_until
-from .threads import (
-    ThreadRec,
-    mutex,
-    real_monotonic,
-    real_perf_counter,
-    real_sleep,
-    real_time,
-    tls,
-)
-
-
-class _Sleep:
-    """The waitable of `time.sleep`: nobody owns it, nobody notifies it."""
-
-    waiters: list[ThreadRec]
-
-    def __init__(self) -> None:
-        self.waiters = []
-
-    def owners(self) -> list[ThreadRec]:
-        return []
-
-    def describe(self) -> str:
-        return "time.sleep to end"
-
-
-SLEEP = _Sleep()
+from .threads import real_monotonic, real_perf_counter, real_sleep, real_time, tls
 
 
 def sleep(seconds: float) -> None:
     """`time.sleep` for threads we know: virtual when controlled, wakeable when free."""
     rec = tls.rec
-    if rec is None or (rec.run is None and rec.scope is None):
+    if rec is None:
         real_sleep(seconds)
         return
     if seconds != seconds:
         raise ValueError("Invalid value NaN (not a number)")
     if seconds < 0:
         raise ValueError("sleep length must be non-negative")
-    site = caller_site(2)
-    with mutex:
-        if rec.run is not None:
-            rec.run.block(rec, SLEEP, lambda: False, seconds, site)
-            return
-        SLEEP.waiters.append(rec)
-        try:
-            raise_pending(rec)
-        finally:
-            SLEEP.waiters.remove(rec)
-        if seconds == 0:
-            return
-        wait_until(SLEEP, lambda: False, seconds, site)
+    rec.arena.sleep(rec, seconds, caller_site(2))
 
 
 def monotonic() -> float:
     rec = tls.rec
-    if rec is not None and rec.run is not None:
-        return rec.run.monotonic()
-    return real_monotonic()
+    return real_monotonic() if rec is None else rec.arena.monotonic()
 
 
 def wall_time() -> float:
     rec = tls.rec
-    if rec is not None and rec.run is not None:
-        return rec.run.time()
-    return real_time()
+    return real_time() if rec is None else rec.arena.time()
 
 
 def perf_counter() -> float:
     rec = tls.rec
-    if rec is not None and rec.run is not None:
-        return rec.run.monotonic()
-    return real_perf_counter()
+    return real_perf_counter() if rec is None else rec.arena.perf_counter()
 
 
 def scheduling_point(kind: str) -> None:
     """Called by every primitive before it acts: in controlled mode, a thread may switch."""
     rec = tls.rec
-    if rec is not None and rec.run is not None and rec.entered and not rec.finished:
-        rec.run.point(rec, kind)
-
+    if rec is not None and rec.entered and not rec.finished:
+        rec.arena.point(rec, kind)

@@ -73,7 +73,7 @@ def _stuck(t: ThreadRec) -> bool:
         and not t.timed
         and not t.token
         and t.pending is None
-        and (t.run is None or t.blocked)
+        and t.arena.parked(t)
     )
 
 

@@ -153,7 +153,7 @@ class TestState:
     exceptions_judged: int = 0
     futures_judged: bool = False
     deadlock_judged: waits.DeadlockReport | None = None
-    saved_scope: rt.Scope | None = None
+    saved_arena: rt.Arena | None = None  # the main thread's arena before the test
     diagnosis: Diagnosis | None = None
     installed: bool = False
 

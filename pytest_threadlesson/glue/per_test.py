@@ -65,20 +65,20 @@ def _begin(state: TestState) -> None:
     main.gates.clear()
     rt.reset_serials()
     state.main = main
-    state.saved_scope = main.scope
+    state.saved_arena = main.arena
     starts.beginning.clear()  # threads started before this test are not its threads
     state.scope = rt.Scope(main, detect=state.activation.instrument)
     state.before = leaks.snapshot()
     state.starts = prim.start_count
     _patch(state).install()
     state.installed = True
-    main.scope = state.scope
+    main.arena = state.scope
 
 
 def _end(state: TestState) -> None:
     assert state.scope is not None and state.main is not None
     state.scope.closed = True
-    state.main.scope = state.saved_scope
+    state.main.arena = state.saved_arena or rt.UNWATCHED
     state.main.pending = None
     if state.installed:
         _patch(state).restore()
