@@ -72,6 +72,7 @@ class Lesson:
     diagnosis: str
     hints: tuple[str, ...]
     explanation: str
+    page: str = ""  # the lesson page, from the repository root (docs/lessons/2-races.md)
 
 
 def lesson(kata: str) -> Lesson:
@@ -82,7 +83,7 @@ def lesson(kata: str) -> Lesson:
         return Lesson(kata, title, "", "", (), "")
     return Lesson(kata, getattr(data, "TITLE", title), getattr(data, "SECTION", ""),
                   getattr(data, "DIAGNOSIS", ""), tuple(getattr(data, "HINTS", ())),
-                  getattr(data, "EXPLANATION", ""))
+                  getattr(data, "EXPLANATION", ""), getattr(data, "PAGE", ""))
 
 
 def kata_of_path(path: Path) -> str | None:

@@ -1,1 +1,1 @@
-"""Lesson data for each kata: title, tutorial section, diagnosis, hints and explanation."""
+"""Lesson data for each kata: title, lesson page and section, diagnosis, hints and explanation."""

@@ -1,7 +1,8 @@
 """Lesson data for k01_join (hints are spoilers: shown only on request)."""
 
 TITLE = "Join your threads"
-SECTION = "Creating and Starting Threads"
+PAGE = "docs/lessons/1-threads-that-run.md"
+SECTION = "Waiting for a thread: join"
 DIAGNOSIS = "race"
 HINTS = (
     "Look at the end of squares_in_parallel: what has happened to the threads when "

@@ -1,7 +1,8 @@
 """Lesson data for k02_start_not_run (hints are spoilers: shown only on request)."""
 
 TITLE = "start(), not run()"
-SECTION = "Thread Class Inheritance"
+PAGE = "docs/lessons/1-threads-that-run.md"
+SECTION = "start(), not run()"
 DIAGNOSIS = "deadlock"
 HINTS = (
     "Look at the loop in run_workers, then at Worker.__init__: which thread executes "

@@ -1,7 +1,8 @@
 """Lesson data for k03_lost_update (hints are spoilers: shown only on request)."""
 
 TITLE = "Lost update"
-SECTION = "The Problem: Race Conditions"
+PAGE = "docs/lessons/2-races.md"
+SECTION = "Lost updates"
 DIAGNOSIS = "race"
 HINTS = (
     "Look at the one line in Counter.increment.",

@@ -1,7 +1,8 @@
 """Lesson data for k04_check_then_act (hints are spoilers: shown only on request)."""
 
 TITLE = "Check then act"
-SECTION = "Solution: Locks"
+PAGE = "docs/lessons/2-races.md"
+SECTION = "Check, then act"
 DIAGNOSIS = "race"
 HINTS = (
     "Look at BankAccount.withdraw: the `if` and the line after it.",

@@ -1,7 +1,8 @@
 """Lesson data for k05_lazy_init (hints are spoilers: shown only on request)."""
 
 TITLE = "Lazy initialisation"
-SECTION = "Solution: Locks"
+PAGE = "docs/lessons/2-races.md"
+SECTION = "Lazy initialisation"
 DIAGNOSIS = "race"
 HINTS = (
     "Look at Lazy.get: the `if` and the factory call under it.",

@@ -1,7 +1,8 @@
 """Lesson data for k06_wrong_lock (hints are spoilers: shown only on request)."""
 
 TITLE = "A lock that guards nothing"
-SECTION = "Solution: Locks"
+PAGE = "docs/lessons/2-races.md"
+SECTION = "What a lock guards"
 DIAGNOSIS = "race"
 HINTS = (
     "Look at the `with` line at the top of each Inventory method: which lock object does it "

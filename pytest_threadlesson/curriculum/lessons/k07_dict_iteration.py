@@ -1,7 +1,8 @@
 """Lesson data for k07_dict_iteration (hints are spoilers: shown only on request)."""
 
 TITLE = "Iterating a dict others change"
-SECTION = "The Problem: Race Conditions"
+PAGE = "docs/lessons/2-races.md"
+SECTION = "Iterating shared containers"
 DIAGNOSIS = "race"
 HINTS = (
     "Look at the loop in snapshot(): how many steps does it take, and what can other threads "

@@ -1,7 +1,8 @@
 """Lesson data for k08_reentrant (hints are spoilers: shown only on request)."""
 
 TITLE = "A lock that deadlocks on itself"
-SECTION = "RLock (Reentrant Lock)"
+PAGE = "docs/lessons/3-locks-that-bite-back.md"
+SECTION = "RLock: taking a lock you already hold"
 DIAGNOSIS = "deadlock"
 HINTS = (
     "Follow one call of increment_twice(): which lock does it hold when it calls increment(), "
@@ -9,7 +10,7 @@ HINTS = (
     "A plain Lock does not know who holds it: acquiring it again from the thread that already "
     "holds it waits forever. You need a lock its owner may re-acquire, or code that never "
     "acquires it twice. Either way it must stay held across both steps.",
-    "Use the kind of lock the tutorial's RLock section uses for exactly this Counter, or move "
+    "Use the kind of lock the lesson's RLock section uses for exactly this Counter, or move "
     "the `+= 1` into a private helper that expects the lock to be held already, and call it "
     "from both public methods.",
 )

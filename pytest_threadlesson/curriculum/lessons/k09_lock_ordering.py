@@ -1,7 +1,8 @@
 """Lesson data for k09_lock_ordering (hints are spoilers: shown only on request)."""
 
 TITLE = "Lock ordering"
-SECTION = "Common Pitfalls: 1. Deadlocks"
+PAGE = "docs/lessons/3-locks-that-bite-back.md"
+SECTION = "Lock ordering and deadlock"
 DIAGNOSIS = "deadlock"
 HINTS = (
     "Look at the two `with` lines in transfer(): for transfer(alice, bob) and "

@@ -1,7 +1,8 @@
 """Lesson data for k10_dining_philosophers (hints are spoilers: shown only on request)."""
 
 TITLE = "Dining philosophers"
-SECTION = "Common Pitfalls: 1. Deadlocks"
+PAGE = "docs/lessons/3-locks-that-bite-back.md"
+SECTION = "A circle of locks"
 DIAGNOSIS = "deadlock"
 HINTS = (
     "Look at the order in which a philosopher picks up forks, and follow it around the "

@@ -1,7 +1,8 @@
 """Lesson data for k11_semaphore_pool (hints are spoilers: shown only on request)."""
 
 TITLE = "Leaked semaphore permit"
-SECTION = "Semaphore"
+PAGE = "docs/lessons/4-coordination.md"
+SECTION = "Semaphores"
 DIAGNOSIS = "deadlock"
 HINTS = (
     "Look at `connection()`: follow what happens to the permit when the caller's "

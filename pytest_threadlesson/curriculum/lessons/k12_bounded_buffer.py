@@ -1,7 +1,8 @@
 """Lesson data for k12_bounded_buffer (hints are spoilers: shown only on request)."""
 
 TITLE = "Bounded buffer"
-SECTION = "Condition Variables"
+PAGE = "docs/lessons/4-coordination.md"
+SECTION = "Condition variables and the while-loop rule"
 DIAGNOSIS = "race"
 HINTS = (
     "Look at what `put` and `get` do right after `wait()` returns, and at whom `notify()` wakes.",

@@ -1,7 +1,8 @@
 """Lesson data for k13_lost_wakeup (hints are spoilers: shown only on request)."""
 
 TITLE = "Lost wake-up"
-SECTION = "Condition Variables"
+PAGE = "docs/lessons/4-coordination.md"
+SECTION = "Lost wake-ups"
 DIAGNOSIS = "deadlock"
 HINTS = (
     "Call `open()` first and `wait_open()` second: what is there for `wait_open()` to find?",

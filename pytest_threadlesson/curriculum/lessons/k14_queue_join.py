@@ -1,7 +1,8 @@
 """Lesson data for k14_queue_join (hints are spoilers: shown only on request)."""
 
 TITLE = "queue.join() that never returns"
-SECTION = "Using Queue"
+PAGE = "docs/lessons/4-coordination.md"
+SECTION = "Queues, task_done and join"
 DIAGNOSIS = "deadlock"
 HINTS = (
     "Count the `put()` calls and the `task_done()` calls on the queue, sentinels included.",

@@ -1,7 +1,8 @@
 """Lesson data for k15_pool_exceptions (hints are spoilers: shown only on request)."""
 
 TITLE = "Exceptions lost in a pool"
-SECTION = "Using ThreadPoolExecutor"
+PAGE = "docs/lessons/5-pools-and-lifecycles.md"
+SECTION = "Futures: results and exceptions"
 DIAGNOSIS = "lost-exception"
 HINTS = (
     "Look at what `pool.submit()` returns, and at what happens to it.",

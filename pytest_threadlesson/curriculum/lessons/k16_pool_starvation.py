@@ -1,7 +1,8 @@
 """Lesson data for k16_pool_starvation (hints are spoilers: shown only on request)."""
 
 TITLE = "Pool starvation"
-SECTION = "Using ThreadPoolExecutor"
+PAGE = "docs/lessons/5-pools-and-lifecycles.md"
+SECTION = "Pool starvation"
 DIAGNOSIS = "deadlock"
 HINTS = (
     "Look at `_render_section`: it runs on a pool thread, and it waits for another task of "

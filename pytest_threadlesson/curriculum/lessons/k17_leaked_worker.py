@@ -1,7 +1,8 @@
 """Lesson data for k17_leaked_worker (hints are spoilers: shown only on request)."""
 
 TITLE = "Leaked worker"
-SECTION = "Common Pitfalls: 2. Resource Leaks"
+PAGE = "docs/lessons/5-pools-and-lifecycles.md"
+SECTION = "Stopping a worker"
 DIAGNOSIS = "leak"
 HINTS = (
     "Look at `_run`: what could ever make its loop end? And what does `stop()` change that "

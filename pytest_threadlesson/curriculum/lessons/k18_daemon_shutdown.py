@@ -1,7 +1,8 @@
 """Lesson data for k18_daemon_shutdown (hints are spoilers: shown only on request)."""
 
 TITLE = "Daemon shutdown"
-SECTION = "Best Practices: 3. Use Daemon Threads Carefully"
+PAGE = "docs/lessons/5-pools-and-lifecycles.md"
+SECTION = "Daemon threads and shutdown"
 DIAGNOSIS = "race"
 HINTS = (
     "Look at `close()`: when it returns, where are the events that the writer has not "

@@ -1,7 +1,8 @@
 """Lesson data for k19_lost_exception (hints are spoilers: shown only on request)."""
 
 TITLE = "Lost exception"
-SECTION = "Common Pitfalls"
+PAGE = "docs/lessons/5-pools-and-lifecycles.md"
+SECTION = "Exceptions nobody sees"
 DIAGNOSIS = "lost-exception"
 HINTS = (
     "Look at what `run_jobs` learns from `thread.join()` about how the job ended.",

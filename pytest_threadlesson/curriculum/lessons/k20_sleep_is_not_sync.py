@@ -1,7 +1,8 @@
 """Lesson data for k20_sleep_is_not_sync (hints are spoilers: shown only on request)."""
 
 TITLE = "Sleep is not synchronisation"
-SECTION = "Common Pitfalls"
+PAGE = "docs/lessons/5-pools-and-lifecycles.md"
+SECTION = "Sleep is not synchronisation"
 DIAGNOSIS = "race"
 HINTS = (
     "Look at the `time.sleep` in `start()`: what does it know about the start-up thread?",

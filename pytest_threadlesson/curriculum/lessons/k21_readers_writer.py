@@ -1,7 +1,8 @@
 """Lesson data for k21_readers_writer (hints are spoilers: shown only on request)."""
 
 TITLE = "Readers and a writer"
-SECTION = "Condition Variables"
+PAGE = "docs/lessons/4-coordination.md"
+SECTION = "Readers and a writer"
 DIAGNOSIS = "race"
 HINTS = (
     "Look at the `while` in write(): what does a writer wait for, and what does it not "

@@ -1,7 +1,8 @@
 """Lesson data for k22_ignored_timeout (hints are spoilers: shown only on request)."""
 
 TITLE = "The ignored timeout"
-SECTION = "Solution: Locks"
+PAGE = "docs/lessons/3-locks-that-bite-back.md"
+SECTION = "Timeouts: when acquire says False"
 DIAGNOSIS = "race"
 HINTS = (
     "Look at the first line of post(): what does `acquire(timeout=0.5)` return, and what "
