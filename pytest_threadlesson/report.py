@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from .engine.naming import describe_wait, object_name
 from .frames import Site, is_user_file
+from .timeline import Row, Timeline
 
 if TYPE_CHECKING:
     from .engine.naming import LeakedThread
@@ -241,6 +242,17 @@ def render_steps(steps: Sequence[Step], names: Sequence[str]) -> list[str]:
     for n, step in enumerate(shown, hidden + 1):
         lines.append(f"  {n:>4}  {names[step.thread]:<{name_width}}  {cell(step)}")
     return lines
+
+
+def build_timeline(diagnosis: str, lines: Sequence[str], steps: Sequence[Step],
+                   names: Sequence[str], text: str,
+                   extra: dict[str, str] | None = None) -> Timeline:
+    """A failure as data: one lane per thread, the steps in time order, the report's
+    first line of detail as the headline."""
+    headline = next((line.strip() for line in lines if line.strip()), diagnosis)
+    rows = tuple(Row(step.thread, step.site.short, step.site.source) for step in steps)
+    return Timeline(diagnosis, headline, tuple(names), rows, text=text,
+                    extra=dict(extra or {}))
 
 
 # ---------------------------------------------------------------------------------------

@@ -23,11 +23,13 @@ from ..defaults import DEFAULT_DEADLOCK_TIMEOUT, DEFAULT_SCHEDULES, DEFAULT_STRA
 from ..diagnosis import Diagnosis
 from ..frames import PACKAGE_DIR
 from ..report import (
+    build_timeline,
     describe_failure,
     render_signature_error,
     render_steps,
     render_unretrieved,
 )
+from ..timeline import Timeline
 from . import primitives as prim
 from . import runtime as rt
 from .naming import signature_site
@@ -48,13 +50,15 @@ class ScheduleFailure(AssertionError):
     Replay(failure.choices))` runs the same interleaving again."""
 
     def __init__(self, report: str, diagnosis: Diagnosis, seed: int, schedule: int,
-                 choices: Sequence[Record] = ()) -> None:
+                 choices: Sequence[Record] = (), timeline: Timeline | None = None) -> None:
         super().__init__(report)
         self.report = report
         self.diagnosis = Diagnosis(diagnosis)
         self.seed = seed
         self.schedule = schedule
         self.choices = tuple(choices)
+        # The same failure as data (lanes, rows, the conflict), for the HTML picture.
+        self.timeline = timeline
 
 
 @dataclass(frozen=True)
@@ -193,7 +197,14 @@ class Contention:
             report = "\n".join(lines).strip()
         else:
             report = self._render(diagnosis, lines, outcome, number, explicit_seed)
-        return ScheduleFailure(report, diagnosis, self.session_seed, number, outcome.schedule)
+        extra = {"seed": str(explicit_seed if explicit_seed is not None
+                             else self.session_seed), "schedule": str(number)}
+        if self.replay and explicit_seed is None:
+            extra["replay"] = self.replay
+        timeline = build_timeline(str(diagnosis), lines, outcome.steps, outcome.names,
+                                  report, extra)
+        return ScheduleFailure(report, diagnosis, self.session_seed, number, outcome.schedule,
+                               timeline)
 
     def _render(self, diagnosis: Diagnosis, lines: list[str], outcome: rt.RunOutcome,
                 number: int, explicit_seed: int | None) -> str:
