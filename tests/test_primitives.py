@@ -13,6 +13,7 @@ import _thread
 import builtins
 import concurrent.futures._base as futures_base
 import concurrent.futures.thread as futures_thread
+import inspect
 import os
 import queue
 import re
@@ -135,172 +136,141 @@ def test_a_lock_held_by_this_thread_is_not_taken_again_without_waiting() -> None
         assert lock.locked() is True
 
 
-@pytest.mark.parametrize(("lock_type", "message"), [
-    (prim.Lock, "release unlocked lock"),
-    (prim.RLock, "cannot release un-acquired lock"),
+def notes(error: BaseException) -> list[str]:
+    return list(getattr(error, "__notes__", []))
+
+
+@pytest.mark.parametrize(("lock_type", "message", "name"), [
+    (prim.Lock, "release unlocked lock", "Lock"),
+    (prim.RLock, "cannot release un-acquired lock", "RLock"),
 ])
-def test_releasing_a_lock_nobody_holds_raises(lock_type: type[prim.Lock],
-                                              message: str) -> None:
+def test_releasing_a_lock_nobody_holds_raises_cpythons_error_and_says_why(
+        lock_type: type[prim.Lock], message: str, name: str) -> None:
     lock = lock_type()
-    with pytest.raises(RuntimeError, match=f"^{message}$"):
+    made = here(-1)
+    with pytest.raises(RuntimeError) as raised:
         lock.release()
+    assert str(raised.value) == message  # CPython's own words: code matches on them
+    assert notes(raised.value)[0].startswith(f"nobody holds this {name} (created at {made})")
 
 
 def test_an_rlock_is_released_only_by_its_owner() -> None:
     lock = prim.RLock()
     with held_elsewhere(lock):
-        with pytest.raises(RuntimeError, match=r"^cannot release un-acquired lock$"):
+        with pytest.raises(RuntimeError) as raised:
             lock.release()
         assert lock.locked() is True
+    assert str(raised.value) == "cannot release un-acquired lock"
+    assert notes(raised.value) == [
+        f"{threading.current_thread().name} does not hold this RLock, holder does (acquired "
+        f"{HERE}:{held_elsewhere_line()}): only the thread that acquired an RLock can "
+        "release it"]
 
 
-@pytest.mark.parametrize("lock_type", LOCK_TYPES)
-def test_a_non_blocking_acquire_with_a_timeout_is_refused(lock_type: type[prim.Lock]) -> None:
-    lock = lock_type()
-    with pytest.raises(ValueError, match="can't specify a timeout for a non-blocking call"):
-        lock.acquire(blocking=False, timeout=1)
-    assert lock.locked() is False
+def held_elsewhere_line() -> int:
+    """The line where `held_elsewhere`'s thread takes the lock."""
+    source, first = inspect.getsourcelines(held_elsewhere.__wrapped__)  # type: ignore[attr-defined]
+    return first + next(i for i, line in enumerate(source) if "with lock:" in line)
 
 
-@pytest.mark.parametrize("lock_type", LOCK_TYPES)
-def test_a_lock_is_a_context_manager_that_releases_on_error(
-        lock_type: type[prim.Lock]) -> None:
-    lock = lock_type()
-    with lock as taken:
-        assert taken is True
-        assert lock.locked() is True
-    assert lock.locked() is False
-    with pytest.raises(KeyError), lock:
-        raise KeyError("inside")
-    assert lock.locked() is False
+def until_the_others_block() -> None:
+    """Inside `explore`: a timed wait times out only when no other thread can run, so on
+    return every other thread of the schedule is blocked (virtual time, no real waiting)."""
+    assert threading.Event().wait(60) is False
 
 
-def test_an_rlock_counts_its_reentries() -> None:
-    lock = prim.RLock()
-    assert lock.acquire() is True
-    assert lock.acquire() is True
-    assert lock.acquire(blocking=False) is True
-    assert " count=3 at " in repr(lock)
-    lock.release()
-    lock.release()
-    assert lock.locked() is True
-    results: list[bool] = []
-    finish(in_thread(lambda: results.append(lock.acquire(blocking=False))))
-    assert results == [False]
-    lock.release()
-    assert lock.locked() is False
-    with pytest.raises(RuntimeError):
-        lock.release()
+@pytest.mark.parametrize("kind", ["Lock", "RLock"])
+def test_a_locks_statistics_name_its_owner_and_its_waiters(contention: Any, kind: str) -> None:
+    def scenario() -> None:
+        lock = getattr(threading, kind)()
+        made = here(-1)
+        idle = lock.statistics()
+        assert (idle.locked, idle.owner, idle.count, idle.threads_waiting) == (False, None, 0, ())
+        assert idle.created_at == made
+        release = threading.Event()
+
+        def hold() -> None:
+            with lock:
+                release.wait()
+
+        def take() -> None:
+            with lock:
+                pass
+
+        threads = [threading.Thread(target=hold, name="holder"),
+                   threading.Thread(target=take, name="taker")]
+        threads[0].start()
+        until_the_others_block()
+        threads[1].start()
+        until_the_others_block()
+        busy = lock.statistics()
+        assert (busy.locked, busy.owner, busy.count) == (True, "holder", 1)
+        assert busy.threads_waiting == ("taker",)
+        assert busy.acquired_at is not None and busy.acquired_at.startswith(HERE)
+        release.set()
+        for t in threads:
+            t.join()
+        assert lock.statistics().threads_waiting == ()
+
+    contention.explore(scenario, schedules=5)
 
 
-def _lock_script(lock: Any) -> list[Any]:
-    """The same calls on any lock, and what each gave."""
-    others: list[Any] = []
+def test_the_other_primitives_statistics_list_the_threads_waiting_on_them(
+        contention: Any) -> None:
+    def scenario() -> None:
+        # Inside explore these are the instrumented ones, which have statistics().
+        condition: Any = threading.Condition(threading.Lock())
+        event: Any = threading.Event()
+        barrier: Any = threading.Barrier(2)
+        semaphore: Any = threading.BoundedSemaphore(1)
+        assert condition.statistics().threads_waiting == ()
+        assert condition.statistics().lock is not None
+        assert (semaphore.statistics().value, semaphore.statistics().initial) == (1, 1)
+        semaphore.acquire()
 
-    def from_another_thread() -> None:
-        others.append(outcome(lambda: lock.acquire(blocking=False)))
-        others.append(outcome(lambda: lock.acquire(timeout=0.01)))
-        others.append(outcome(lock.release))
+        def notified() -> None:
+            with condition:
+                condition.wait()
 
-    seen = [
-        outcome(lambda: lock.acquire(blocking=False)),
-        outcome(lambda: lock.acquire(blocking=False)),
-        outcome(lambda: lock.acquire(timeout=0)),
-        outcome(lambda: lock.acquire(True, -5)),
-        outcome(lambda: lock.acquire(False, 1)),
-    ]
-    finish(in_thread(from_another_thread))
-    seen += [others, outcome(lock.release), outcome(lock.release), outcome(lock.release),
-             outcome(lock.release), outcome(lock.__enter__),
-             outcome(lambda: lock.__exit__(None, None, None)), outcome(lock.release)]
-    return seen
-
-
-@pytest.mark.parametrize(("ours", "theirs"), [
-    (prim.Lock, threading.Lock),
-    (prim.RLock, threading.RLock),
-], ids=["Lock", "RLock"])
-def test_the_lock_types_answer_as_threading_does(ours: Callable[[], Any],
-                                                 theirs: Callable[[], Any]) -> None:
-    assert _lock_script(ours()) == _lock_script(theirs())
-
-
-@pytest.mark.parametrize(("ours", "theirs"), [
-    (prim.Lock, threading.Lock),
-    (prim.RLock, threading.RLock),
-], ids=["Lock", "RLock"])
-@pytest.mark.parametrize("args", [
-    {"timeout": 1e100}, {"timeout": _thread.TIMEOUT_MAX + 1}, {"timeout": -100},
-    {"timeout": float("nan")}, {"timeout": "1"}, {"blocking": False, "timeout": 1},
-    {"timeout": _thread.TIMEOUT_MAX},
-], ids=["huge", "past-max", "negative", "nan", "text", "non-blocking", "max"])
-def test_acquire_checks_its_arguments_as_threading_does(
-        ours: Callable[[], Any], theirs: Callable[[], Any], args: dict[str, Any]) -> None:
-    def attempt(lock: Any) -> Any:
-        got = outcome(lambda: lock.acquire(**args))
-        if got is True:
-            lock.release()
-        return got
-
-    assert attempt(ours()) == attempt(theirs())
-
-
-def test_an_rlock_tells_how_often_this_thread_holds_it() -> None:
-    lock = prim.RLock()
-    assert lock._recursion_count() == 0
-    with lock, lock:
-        assert lock._recursion_count() == 2
-        counts: list[int] = []
-        finish(in_thread(lambda: counts.append(lock._recursion_count())))
-        assert counts == [0]
-    assert lock._recursion_count() == 0
-
-
-@pytest.mark.parametrize("make", [prim.Lock, prim.RLock, prim.Condition, prim.Event],
-                         ids=["Lock", "RLock", "Condition", "Event"])
-def test_after_a_fork_a_primitive_is_reset_for_the_child(make: Callable[[], Any]) -> None:
-    thing = make()
-    lock = thing._cond if isinstance(thing, prim.Event) else thing
-    lock.acquire()
-    thing._at_fork_reinit()
-    assert lock.acquire(False) is True
-    lock.release()
-    assert rt.current().held == []
-
-
-# ---------------------------------------------------------------------------------------
-# Condition
-
-
-def test_a_condition_wakes_a_waiting_thread() -> None:
-    condition = prim.Condition()
-    waiting = threading.Event()
-    woke: list[bool] = []
-
-    def wait_for_news() -> None:
+        targets = {"on-condition": notified, "on-event": event.wait,
+                   "at-barrier": barrier.wait, "for-permit": semaphore.acquire}
+        threads = [threading.Thread(target=t, name=n) for n, t in targets.items()]
+        for t in threads:
+            t.start()
+        until_the_others_block()
+        assert condition.statistics().threads_waiting == ("on-condition",)
+        assert event.statistics().threads_waiting == ("on-event",)
+        assert barrier.statistics().threads_waiting == ("at-barrier",)
+        assert semaphore.statistics().threads_waiting == ("for-permit",)
+        assert (barrier.statistics().n_waiting, event.statistics().is_set) == (1, False)
+        assert semaphore.statistics().value == 0
         with condition:
-            waiting.set()
-            woke.append(condition.wait())
-            woke.append(condition._is_owned())
+            condition.notify()
+        event.set()
+        barrier.wait()
+        semaphore.release()
+        for t in threads:
+            t.join()
+        assert event.statistics().is_set is True
+        assert event.statistics().threads_waiting == ()
 
-    worker = in_thread(wait_for_news)
-    assert waiting.wait(10)
-    with condition:  # taken only once the worker waits: wait() gave the lock back
-        condition.notify()
-    finish(worker)
-    assert woke == [True, True]
+    contention.explore(scenario, schedules=5)
 
 
 @pytest.mark.parametrize("make", [prim.Condition, threading.Condition],
                          ids=["ours", "threading"])
 def test_waiting_or_notifying_without_the_lock_is_refused(make: Callable[[], Any]) -> None:
     condition = make()
-    with pytest.raises(RuntimeError, match=r"^cannot wait on un-acquired lock$"):
-        condition.wait()
-    with pytest.raises(RuntimeError, match=r"^cannot notify on un-acquired lock$"):
-        condition.notify()
-    with pytest.raises(RuntimeError, match=r"^cannot wait on un-acquired lock$"):
-        condition.wait_for(lambda: False)
+    calls = [(condition.wait, "wait"), (condition.notify, "notify"),
+             (lambda: condition.wait_for(lambda: False), "wait")]
+    for call, name in calls:
+        with pytest.raises(RuntimeError) as raised:
+            call()
+        assert str(raised.value) == f"cannot {name} on un-acquired lock"
+        if make is prim.Condition:  # ours also says what to do
+            assert notes(raised.value) == [
+                f"{name}() needs the condition's lock, held by the calling thread: call it "
+                "inside `with condition:`"]
 
 
 def test_notify_n_wakes_exactly_n_waiters() -> None:
@@ -420,9 +390,11 @@ def test_a_bounded_semaphore_refuses_to_be_released_too_often() -> None:
     semaphore = prim.BoundedSemaphore(1)
     semaphore.acquire()
     semaphore.release()
-    with pytest.raises(ValueError, match="released too many times"):
+    with pytest.raises(ValueError, match="released too many times") as raised:
         semaphore.release()
     assert "value=1/1" in repr(semaphore)
+    assert notes(raised.value) == ["it started with 1 permit(s) and has them all back: a "
+                                   "release() without an acquire() before it"]
 
 
 def test_a_semaphore_wakes_a_thread_waiting_for_a_permit() -> None:

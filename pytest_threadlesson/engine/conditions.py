@@ -15,6 +15,14 @@ from . import runtime as rt
 from .locks import Lock, RLock, repr_name, site_suffix
 from .naming import describe_wait
 from .runtime import ThreadRec
+from .stats import (
+    BarrierStatistics,
+    ConditionStatistics,
+    EventStatistics,
+    SemaphoreStatistics,
+    explained,
+    names,
+)
 
 OrigCondition = threading.Condition
 OrigEvent = threading.Event
@@ -24,11 +32,12 @@ OrigBarrier = threading.Barrier
 class _Waiter:
     """One thread's place in a Condition's queue: signalled by notify."""
 
-    __slots__ = ("condition", "signalled", "waiters")
+    __slots__ = ("condition", "signalled", "thread", "waiters")
 
-    def __init__(self, condition: Condition) -> None:
+    def __init__(self, condition: Condition, thread: ThreadRec | None = None) -> None:
         self.condition = condition
         self.signalled = False
+        self.thread = thread  # the thread that waits in this place (None: only a name)
         self.waiters: list[ThreadRec] = []
 
     def owners(self) -> list[ThreadRec]:
@@ -90,11 +99,24 @@ class Condition:
         self._lock._at_fork_reinit()
         self._waiters.clear()
 
+    def _not_owned_error(self, call: str) -> BaseException:
+        return explained(RuntimeError(f"cannot {call} on un-acquired lock"),
+                         f"{call}() needs the condition's lock, held by the calling thread: "
+                         f"call it inside `with condition:`")
+
+    def statistics(self) -> ConditionStatistics:
+        """The threads waiting for a notify, and its lock's statistics."""
+        lock = self._lock.statistics() if isinstance(self._lock, Lock) else None
+        with rt.mutex:
+            waiting = names(w.thread for w in self._waiters)
+        created = self._created_at.short if self._created_at is not None else None
+        return ConditionStatistics(waiting, lock, created)
+
     def wait(self, timeout: float | None = None) -> bool:
         if not self._is_owned():
-            raise RuntimeError("cannot wait on un-acquired lock")
+            raise self._not_owned_error("wait")
         site = caller_site(2)
-        waiter = _Waiter(self)
+        waiter = _Waiter(self, rt.current())
         self._waiters.append(waiter)
         saved = self._release_save()
         got = False
@@ -129,7 +151,7 @@ class Condition:
 
     def notify(self, n: int = 1) -> None:
         if not self._is_owned():
-            raise RuntimeError("cannot notify on un-acquired lock")
+            raise self._not_owned_error("notify")
         rt.scheduling_point("notify")
         with rt.mutex:
             woken = 0
@@ -203,6 +225,13 @@ class Semaphore:
     def __exit__(self, *args: Any) -> None:
         self.release()
 
+    def statistics(self) -> SemaphoreStatistics:
+        """Permits left, and the threads waiting for one."""
+        waiting = self._cond.statistics().threads_waiting
+        created = self._created_at.short if self._created_at is not None else None
+        return SemaphoreStatistics(self._value, getattr(self, "_initial_value", None),
+                                   created, waiting)
+
     def __repr__(self) -> str:
         return (f"<{repr_name(self)} at {id(self):#x}{site_suffix(self._created_at)}: "
                 f"value={self._value}>")
@@ -220,7 +249,10 @@ class BoundedSemaphore(Semaphore):
             raise ValueError("n must be one or more")
         with self._cond:
             if self._value + n > self._initial_value:
-                raise ValueError("Semaphore released too many times")
+                raise explained(
+                    ValueError("Semaphore released too many times"),
+                    f"it started with {self._initial_value} permit(s) and has them all "
+                    "back: a release() without an acquire() before it")
             self._value += n
             self._cond.notify(n)
         self._released(n)
@@ -239,6 +271,12 @@ class Event(OrigEvent):
         self._cond._described_by = self
         self._created_at = caller_site(2)
 
+    def statistics(self) -> EventStatistics:
+        """Set or not, and the threads waiting for it to be set."""
+        waiting = self._cond.statistics().threads_waiting
+        created = self._created_at.short if self._created_at is not None else None
+        return EventStatistics(self.is_set(), created, waiting)
+
     def __repr__(self) -> str:
         state = "set" if self.is_set() else "unset"
         return f"<{repr_name(self)} at {id(self):#x}{site_suffix(self._created_at)}: {state}>"
@@ -253,6 +291,12 @@ class Barrier(OrigBarrier):
         self._cond = Condition(Lock())
         self._cond._described_by = self
         self._created_at = caller_site(2)
+
+    def statistics(self) -> BarrierStatistics:
+        """How many of its parties wait at it now, by name, and whether it is broken."""
+        waiting = self._cond.statistics().threads_waiting
+        created = self._created_at.short if self._created_at is not None else None
+        return BarrierStatistics(self.parties, self.n_waiting, self.broken, created, waiting)
 
     def __repr__(self) -> str:
         state = "broken" if self.broken else f"waiters={self.n_waiting}/{self.parties}"

@@ -12,6 +12,7 @@ from ..frames import Site, caller_site
 from . import runtime as rt
 from .naming import object_name
 from .runtime import ThreadRec
+from .stats import LockStatistics, explained, names
 
 OrigLock = threading.Lock
 OrigRLock = threading.RLock
@@ -21,6 +22,10 @@ _OURS = frozenset({__name__, __name__.rpartition(".")[0] + ".conditions"})
 
 def site_suffix(site: Site | None) -> str:
     return f" created at {site.short}" if site is not None else ""
+
+
+def _made(site: Site | None) -> str:
+    return f" (created at {site.short})" if site is not None else ""
 
 
 def repr_name(obj: Any, cpython: str | None = None) -> str:
@@ -95,8 +100,24 @@ class Lock:
         rt.scheduling_point("release")
         with rt.mutex:
             if not self._locked:
-                raise RuntimeError("release unlocked lock")
+                raise self._unlocked_error()
             self._release_locked()
+
+    def _unlocked_error(self) -> BaseException:
+        return explained(RuntimeError("release unlocked lock"),
+                         f"nobody holds this Lock{_made(self._created_at)}: each "
+                         "release() must follow an acquire() that returned True")
+
+    def statistics(self) -> LockStatistics:
+        """Who holds it (how often, since where) and who waits for it, as names."""
+        with rt.mutex:
+            owner, acquired, created = self._owner, self._acquired_at, self._created_at
+            return LockStatistics(
+                locked=self._locked, owner=owner.name if owner is not None else None,
+                count=self._count if self._locked else 0,
+                acquired_at=acquired.short if acquired is not None else None,
+                created_at=created.short if created is not None else None,
+                threads_waiting=names(self.waiters))
 
     def _release_locked(self) -> None:
         rt.note_released(self._owner, self)
@@ -114,7 +135,7 @@ class Lock:
     def _release_save(self) -> Any:
         with rt.mutex:
             if not self._locked:
-                raise RuntimeError("release unlocked lock")
+                raise self._unlocked_error()
             self._release_locked()
         return None
 
@@ -172,7 +193,7 @@ class RLock(Lock):
         rt.scheduling_point("release")
         with rt.mutex:
             if not self._locked or self._owner is not rt.current():
-                raise RuntimeError("cannot release un-acquired lock")
+                raise self._not_owner_error()
             self._count -= 1
             if self._count == 0:
                 self._release_locked()
@@ -180,7 +201,7 @@ class RLock(Lock):
     def _release_save(self) -> Any:
         with rt.mutex:
             if not self._locked or self._owner is not rt.current():
-                raise RuntimeError("cannot release un-acquired lock")
+                raise self._not_owner_error()
             count = self._count
             self._count = 0
             self._release_locked()
@@ -189,6 +210,16 @@ class RLock(Lock):
     def _acquire_restore(self, state: Any) -> None:
         self.acquire()
         self._count = state
+
+    def _not_owner_error(self) -> BaseException:
+        error = RuntimeError("cannot release un-acquired lock")
+        if self._owner is None:
+            why = f"nobody holds this RLock{_made(self._created_at)}"
+        else:
+            since = f" (acquired {self._acquired_at.short})" if self._acquired_at else ""
+            why = (f"{rt.current().name} does not hold this RLock, {self._owner.name} "
+                   f"does{since}: only the thread that acquired an RLock can release it")
+        return explained(error, why)
 
     def _recursion_count(self) -> int:
         """How often the calling thread holds it (0 if another thread does)."""
