@@ -203,6 +203,11 @@ def describe_failure(thread: str, exc: BaseException) -> list[str]:
     return lines
 
 
+def shown_steps(steps: Sequence[Step], names: Sequence[str]) -> int:
+    """How many steps the report of `steps` shows."""
+    return len(steps)
+
+
 def render_steps(steps: Sequence[Step], names: Sequence[str]) -> list[str]:
     """The interleaving as one column per thread (or one row per step when too wide).
 

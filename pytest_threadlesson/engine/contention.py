@@ -28,6 +28,7 @@ from ..report import (
     render_signature_error,
     render_steps,
     render_unretrieved,
+    shown_steps,
 )
 from ..timeline import Timeline
 from . import primitives as prim
@@ -35,7 +36,8 @@ from . import runtime as rt
 from .naming import signature_site
 from .oracle import SCHEDULE_SIZE
 from .outcome import FailureKind
-from .strategies.base import Record, Strategy, make_strategy
+from .shrink import DEFAULT_BUDGET, Guided, Shrunk, shrink
+from .strategies.base import Record, ScheduleDiverged, Strategy, make_strategy
 from .strategies.replay import Replay
 from .strategies.systematic import Systematic, SystematicSearch
 
@@ -59,6 +61,7 @@ class ScheduleFailure(AssertionError):
         self.choices = tuple(choices)
         # The same failure as data (lanes, rows, the conflict), for the HTML picture.
         self.timeline = timeline
+        self.shrunk: Shrunk | None = None  # how shrinking went (sizes before and after)
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,7 @@ class Contention:
         max_steps: int = DEFAULT_MAX_STEPS,
         dropped_exceptions_ok: bool = False,
         hints: bool = True,
+        shrink_budget: int = DEFAULT_BUDGET,
     ) -> None:
         self.session_seed = seed
         # The test said it drops failing futures on purpose; `hints`: reports say how.
@@ -125,6 +129,8 @@ class Contention:
         self.replay = replay
         self.wall_limit = wall_limit
         self.max_steps = max_steps
+        # At most this many runs to shrink a failing schedule before it is reported.
+        self.shrink_budget = shrink_budget
         self._calls = 0
 
     def explore(
@@ -179,11 +185,43 @@ class Contention:
             threads_started = max(threads_started, outcome.threads_started)
             failure = self.failure(outcome, number, seed)
             if failure is not None:
-                raise failure
+                raise self._shrunk(scenario, outcome, failure, seed)
         if search is not None:
             return ExploreResult(ran, threads_started, strategy_name, base,
                                  verified=search.exhausted, preemption_bound=preemptions)
         return ExploreResult(ran, threads_started, strategy_name, base)
+
+    def _run(self, scenario: Callable[[], Any], strategy: Any) -> rt.RunOutcome:
+        return run_schedule(scenario, strategy, wall_limit=self.wall_limit,
+                            max_steps=self.max_steps,
+                            dropped_exceptions_ok=self.dropped_exceptions_ok, hints=self.hints)
+
+    def _shrunk(self, scenario: Callable[[], Any], outcome: rt.RunOutcome,
+                failure: ScheduleFailure, explicit_seed: int | None) -> ScheduleFailure:
+        """`failure`, the failure of `outcome`, as its simplest schedule (`shrink.py`),
+        replayed once more to note what each step did (a Replay run notes it)."""
+        if failure.diagnosis in (Diagnosis.BROKEN, Diagnosis.HANG) or self.shrink_budget < 1:
+            return failure
+
+        def attempt(strategy: Guided) -> tuple[object, object, Sequence[Record]] | None:
+            try:
+                got = self._run(scenario, strategy)
+            except ScheduleDiverged:
+                return None
+            return _failure_of(got), got, got.schedule
+
+        found = shrink(attempt, outcome.schedule, _failure_of(outcome), outcome,
+                       lambda got: shown_steps(got.steps, got.names),  # type: ignore[attr-defined]
+                       self.shrink_budget)
+        try:
+            final = self._run(scenario, Replay(found.schedule))
+        except ScheduleDiverged:
+            return failure
+        again = self.failure(final, failure.schedule, explicit_seed)
+        if again is None or again.diagnosis != failure.diagnosis:
+            return failure
+        again.shrunk = found
+        return again
 
     def failure(self, outcome: rt.RunOutcome, number: int,
                 explicit_seed: int | None = None) -> ScheduleFailure | None:
