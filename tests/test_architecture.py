@@ -224,3 +224,53 @@ def _private_reads() -> set[str]:
 
 def test_no_module_reads_another_modules_private_names() -> None:
     assert _private_reads() == set()
+
+
+def _private_attributes_by_owner() -> dict[str, set[str]]:
+    """`_name` -> the modules whose classes set `self._name`."""
+    owners: dict[str, set[str]] = {}
+    for module, path in _modules().items():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store) \
+                    and isinstance(node.value, ast.Name) and node.value.id == "self" \
+                    and _is_private(node.attr):
+                owners.setdefault(node.attr, set()).add(module)
+    return owners
+
+
+def _standard_library_names() -> set[str]:
+    """Private names of the standard library's objects that the plugin patches or reads
+    (`Thread._started`, `_thread._count`): theirs, not a module of ours."""
+    import _thread
+    import threading
+
+    return set(vars(threading.Thread())) | set(dir(threading.Thread)) | set(dir(_thread))
+
+
+def _private_attribute_reads() -> set[str]:
+    """Reads of another module's objects' private attributes (`lock._locked`,
+    `getattr(obj, "_created_at")`): state read behind its owner's back. Attributes of the
+    standard library's objects (`thread._target`) are not ours to rename, so only names that
+    a class of the package sets on `self` count, read by a module that sets none of them."""
+    owners = _private_attributes_by_owner()
+    for standard in _standard_library_names():
+        owners.pop(standard, None)
+    found: set[str] = set()
+    for module, path in _modules().items():
+        for node in ast.walk(ast.parse(path.read_text())):
+            name: str | None = None
+            if isinstance(node, ast.Attribute) and not (
+                    isinstance(node.value, ast.Name) and node.value.id in ("self", "cls")):
+                name = node.attr
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+                    and node.func.id in ("getattr", "hasattr", "setattr") \
+                    and len(node.args) >= 2 and isinstance(node.args[1], ast.Constant):
+                name = str(node.args[1].value)
+            if name and _is_private(name) and name in owners and module not in owners[name]:
+                found.add(f"{module}:{getattr(node, 'lineno', 0)}: {name} (owned by "
+                          f"{', '.join(sorted(owners[name]))})")
+    return found
+
+
+def test_no_module_reads_another_modules_objects_private_attributes() -> None:
+    assert _private_attribute_reads() == set()

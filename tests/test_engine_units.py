@@ -79,12 +79,12 @@ def site(path: Path, lineno: int, function: str = "transfer") -> Site:
 
 
 class FakeLock:
-    """A lock as the wait-for graph sees one (a `Waitable`): its owners. `_locked` makes the
-    report name it as a lock, by the attribute that holds it."""
+    """A lock as the wait-for graph sees one (a `Waitable`): its owners. `threadlesson_serial`
+    (our locks' number) makes the report name it as a lock, by the attribute that holds it."""
 
     def __init__(self) -> None:
         self._owners: list[ThreadRec] = []
-        self._locked = False
+        self.threadlesson_serial = 0
         self.waiters: list[ThreadRec] = []
 
     def owners(self) -> list[ThreadRec]:
@@ -112,7 +112,6 @@ def thread(name: str, idx: int = 0) -> ThreadRec:
 def hold(rec: ThreadRec, lock: FakeLock, where: Site | None = None) -> None:
     rec.held.append(Held(lock, where))
     lock._owners.append(rec)
-    lock._locked = True
 
 
 def wait(rec: ThreadRec, waitable: Any, where: Site | None = None, *,
@@ -326,7 +325,7 @@ class PermitPool:
     """A semaphore used as a pool of permits, as gate_capacity reads one."""
 
     def __init__(self, capacity: int) -> None:
-        self._threadlesson_capacity = capacity
+        self.threadlesson_capacity = capacity
 
 
 @pytest.mark.parametrize(("permits", "inverted"), [(1, False), (2, True)])

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..frames import caller_site
 from . import runtime as rt
-from .locks import Lock, RLock, repr_name, site_suffix
+from .locks import Lock, RLock, repr_name, site_short, site_suffix
 from .naming import describe_wait
 from .runtime import ThreadRec
 from .stats import (
@@ -57,8 +57,8 @@ class Condition:
         self.acquire = lock.acquire
         self.release = lock.release
         self._waiters: deque[_Waiter] = deque()
-        self._created_at = caller_site(2)
-        self._described_by: Any = None
+        self.threadlesson_created_at = caller_site(2)
+        self.threadlesson_described_by: Any = None
 
     def owners(self) -> list[ThreadRec]:
         return []
@@ -109,7 +109,7 @@ class Condition:
         lock = self._lock.statistics() if isinstance(self._lock, Lock) else None
         with rt.mutex:
             waiting = names(w.thread for w in self._waiters)
-        created = self._created_at.short if self._created_at is not None else None
+        created = site_short(self.threadlesson_created_at)
         return ConditionStatistics(waiting, lock, created)
 
     def wait(self, timeout: float | None = None) -> bool:
@@ -183,11 +183,11 @@ class Semaphore:
         if value < 0:
             raise ValueError("semaphore initial value must be >= 0")
         self._cond = Condition(Lock())
-        self._cond._described_by = self
+        self._cond.threadlesson_described_by = self
         self._value = value
-        self._created_at = caller_site(2)
-        self._threadlesson_capacity = value
-        self._threadlesson_signal = False
+        self.threadlesson_created_at = caller_site(2)
+        self.threadlesson_capacity = value
+        self.threadlesson_signal = False
 
     def acquire(self, blocking: bool = True, timeout: float | None = None) -> bool:
         if not blocking and timeout is not None:
@@ -209,7 +209,7 @@ class Semaphore:
             if self in gates:
                 gates.remove(self)
             else:
-                self._threadlesson_signal = True  # released by another thread: a signal
+                self.threadlesson_signal = True  # released by another thread: a signal
 
     def release(self, n: int = 1) -> None:
         if n < 1:
@@ -228,12 +228,12 @@ class Semaphore:
     def statistics(self) -> SemaphoreStatistics:
         """Permits left, and the threads waiting for one."""
         waiting = self._cond.statistics().threads_waiting
-        created = self._created_at.short if self._created_at is not None else None
+        created = site_short(self.threadlesson_created_at)
         return SemaphoreStatistics(self._value, getattr(self, "_initial_value", None),
                                    created, waiting)
 
     def __repr__(self) -> str:
-        return (f"<{repr_name(self)} at {id(self):#x}{site_suffix(self._created_at)}: "
+        return (f"<{repr_name(self)} at {id(self):#x}{site_suffix(self.threadlesson_created_at)}: "
                 f"value={self._value}>")
 
 
@@ -258,7 +258,7 @@ class BoundedSemaphore(Semaphore):
         self._released(n)
 
     def __repr__(self) -> str:
-        return (f"<{repr_name(self)} at {id(self):#x}{site_suffix(self._created_at)}: "
+        return (f"<{repr_name(self)} at {id(self):#x}{site_suffix(self.threadlesson_created_at)}: "
                 f"value={self._value}/{self._initial_value}>")
 
 
@@ -268,18 +268,19 @@ class Event(OrigEvent):
     def __init__(self) -> None:
         super().__init__()
         self._cond = Condition(Lock())
-        self._cond._described_by = self
-        self._created_at = caller_site(2)
+        self._cond.threadlesson_described_by = self
+        self.threadlesson_created_at = caller_site(2)
 
     def statistics(self) -> EventStatistics:
         """Set or not, and the threads waiting for it to be set."""
         waiting = self._cond.statistics().threads_waiting
-        created = self._created_at.short if self._created_at is not None else None
+        created = site_short(self.threadlesson_created_at)
         return EventStatistics(self.is_set(), created, waiting)
 
     def __repr__(self) -> str:
         state = "set" if self.is_set() else "unset"
-        return f"<{repr_name(self)} at {id(self):#x}{site_suffix(self._created_at)}: {state}>"
+        made = site_suffix(self.threadlesson_created_at)
+        return f"<{repr_name(self)} at {id(self):#x}{made}: {state}>"
 
 
 class Barrier(OrigBarrier):
@@ -289,18 +290,19 @@ class Barrier(OrigBarrier):
                  timeout: float | None = None) -> None:
         super().__init__(parties, action, timeout)
         self._cond = Condition(Lock())
-        self._cond._described_by = self
-        self._created_at = caller_site(2)
+        self._cond.threadlesson_described_by = self
+        self.threadlesson_created_at = caller_site(2)
 
     def statistics(self) -> BarrierStatistics:
         """How many of its parties wait at it now, by name, and whether it is broken."""
         waiting = self._cond.statistics().threads_waiting
-        created = self._created_at.short if self._created_at is not None else None
+        created = site_short(self.threadlesson_created_at)
         return BarrierStatistics(self.parties, self.n_waiting, self.broken, created, waiting)
 
     def __repr__(self) -> str:
         state = "broken" if self.broken else f"waiters={self.n_waiting}/{self.parties}"
-        return f"<{repr_name(self)} at {id(self):#x}{site_suffix(self._created_at)}: {state}>"
+        made = site_suffix(self.threadlesson_created_at)
+        return f"<{repr_name(self)} at {id(self):#x}{made}: {state}>"
 
 
 class RawEvent:

@@ -24,6 +24,10 @@ def site_suffix(site: Site | None) -> str:
     return f" created at {site.short}" if site is not None else ""
 
 
+def site_short(site: Site | None) -> str | None:
+    return site.short if site is not None else None
+
+
 def _made(site: Site | None) -> str:
     return f" (created at {site.short})" if site is not None else ""
 
@@ -55,12 +59,14 @@ class Lock:
     """`threading.Lock`, instrumented. Same signatures, return values and errors."""
 
     def __init__(self) -> None:
+        # The `threadlesson_*` attributes are public: naming.py and waits.py read them on
+        # any of our primitives; the prefix keeps them clear of a user subclass's names.
         self._locked = False
         self._owner: ThreadRec | None = None
         self._acquired_at: Site | None = None
         self.waiters: list[ThreadRec] = []
-        self._created_at = caller_site(2)
-        self._serial = rt.next_serial()
+        self.threadlesson_created_at = caller_site(2)
+        self.threadlesson_serial = rt.next_serial()
 
     # Waitable
     def owners(self) -> list[ThreadRec]:
@@ -105,13 +111,13 @@ class Lock:
 
     def _unlocked_error(self) -> BaseException:
         return explained(RuntimeError("release unlocked lock"),
-                         f"nobody holds this Lock{_made(self._created_at)}: each "
+                         f"nobody holds this Lock{_made(self.threadlesson_created_at)}: each "
                          "release() must follow an acquire() that returned True")
 
     def statistics(self) -> LockStatistics:
         """Who holds it (how often, since where) and who waits for it, as names."""
         with rt.mutex:
-            owner, acquired, created = self._owner, self._acquired_at, self._created_at
+            owner, acquired, created = self._owner, self._acquired_at, self.threadlesson_created_at
             return LockStatistics(
                 locked=self._locked, owner=owner.name if owner is not None else None,
                 count=self._count if self._locked else 0,
@@ -163,7 +169,8 @@ class Lock:
 
     def _facts(self) -> str:
         """Ours, after CPython's part of the repr: where it was made, who holds it."""
-        facts = [site_suffix(self._created_at).strip()] if self._created_at is not None else []
+        made = self.threadlesson_created_at
+        facts = [site_suffix(made).strip()] if made is not None else []
         if self._owner is not None:
             held = f"held by {self._owner.name}"
             if self._acquired_at is not None:
@@ -214,7 +221,7 @@ class RLock(Lock):
     def _not_owner_error(self) -> BaseException:
         error = RuntimeError("cannot release un-acquired lock")
         if self._owner is None:
-            why = f"nobody holds this RLock{_made(self._created_at)}"
+            why = f"nobody holds this RLock{_made(self.threadlesson_created_at)}"
         else:
             since = f" (acquired {self._acquired_at.short})" if self._acquired_at else ""
             why = (f"{rt.current().name} does not hold this RLock, {self._owner.name} "

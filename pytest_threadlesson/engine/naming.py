@@ -76,9 +76,9 @@ def waited_object(waitable: Any) -> Any:
     """The primitive a learner would name for what a thread waits on."""
     condition = getattr(waitable, "condition", None)
     if condition is not None:
-        described = getattr(condition, "_described_by", None)
+        described = getattr(condition, "threadlesson_described_by", None)
         return described if described is not None else condition
-    if hasattr(waitable, "_locked"):
+    if hasattr(waitable, "threadlesson_serial"):
         return waitable
     return None
 
@@ -92,9 +92,9 @@ def object_name(obj: Any, owners: dict[int, Any] | None = None) -> str:
         label = _owner_label(owner)
         if label is not None:
             return f"{label}.{attr}"
-    created: Site | None = getattr(obj, "_created_at", None)
+    created: Site | None = getattr(obj, "threadlesson_created_at", None)
     where = f" ({created.short})" if created is not None else ""
-    serial = getattr(obj, "_serial", None)
+    serial = getattr(obj, "threadlesson_serial", None)
     number = f" #{serial}" if serial else ""
     return f"{_kind(obj)}{number}{where}"
 

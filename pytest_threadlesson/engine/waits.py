@@ -138,10 +138,10 @@ def gate_capacity(gate: Any) -> float:
     """How many threads a gate lets in at once: 1 for a lock, the initial value for a
     semaphore used as a pool of permits; unbounded for a semaphore used as a signal (one
     thread acquires, another releases), which orders nothing."""
-    capacity = getattr(gate, "_threadlesson_capacity", None)
+    capacity = getattr(gate, "threadlesson_capacity", None)
     if capacity is None:
         return 1
-    if capacity < 1 or getattr(gate, "_threadlesson_signal", False):
+    if capacity < 1 or getattr(gate, "threadlesson_signal", False):
         return float("inf")
     return float(capacity)
 
