@@ -14,6 +14,7 @@ import os
 import sys
 import sysconfig
 import types
+import weakref
 from dataclasses import dataclass
 
 PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -51,6 +52,60 @@ def is_user_file(filename: str) -> bool:
         )
     _user_code_cache[filename] = result
     return result
+
+
+# -- which code is the code under test (traced and preempted by `explore`) ----------------
+# Code compiled at run time (`exec`, `eval`, `compile`) has a made-up file name such as
+# `<string>`; it belongs to whoever compiled it, not to a file. `<frozen ...>` is the
+# standard library's own code, frozen into the interpreter.
+_CO_OPTIMIZED = 0x0001  # set on function code; not on a module's, `exec`'s or `eval`'s
+_compiled_by_user: weakref.WeakSet[types.CodeType] = weakref.WeakSet()
+
+
+def compiled_at_run_time(filename: str) -> bool:
+    return filename.startswith("<") and not filename.startswith(("<threadlesson", "<frozen"))
+
+
+def _mark_compiled_by_user(code: types.CodeType) -> None:
+    """`code` and every function defined in it (its nested code objects)."""
+    _compiled_by_user.add(code)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            _mark_compiled_by_user(const)
+
+
+def is_user_code(frame: types.FrameType) -> bool:
+    """True when `frame` runs code under test: code of a user file (`is_user_file`), or
+    code user code compiled at run time, decided by who compiled it, not by its name.
+
+    `exec`/`eval` run the top-level code of what they compile from the frame that called
+    them: when that frame is user code, that code and every function defined in it are
+    user code from then on, whoever calls them (a `threading.Thread` target defined in
+    `exec`'d code is called by `threading`). A function compiled where we did not watch
+    (before the test) is user code when user code calls it, or when its globals are a user
+    module's: when unsure, it is traced. `<frozen ...>` code is the standard library's."""
+    code = frame.f_code
+    filename = code.co_filename
+    if not compiled_at_run_time(filename):
+        return is_user_file(filename)
+    if code in _compiled_by_user:
+        return True
+    caller = frame.f_back
+    by_user = caller is not None and is_user_code(caller)
+    if by_user and not code.co_flags & _CO_OPTIMIZED:
+        _mark_compiled_by_user(code)  # exec / eval of code compiled by user code
+    if by_user:
+        return True
+    module = frame.f_globals.get("__file__")
+    return isinstance(module, str) and is_user_file(module)
+
+
+def user_code_is_settled(code: types.CodeType) -> bool:
+    """Whether `is_user_code` answers the same for every frame of `code` from now on (so a
+    tracer may cache the answer per code object): yes for code of a file, and for code
+    known to be compiled by user code; no for other code compiled at run time, which is
+    decided by its caller."""
+    return not compiled_at_run_time(code.co_filename) or code in _compiled_by_user
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ..frames import Site, is_user_file
+from ..frames import Site, is_user_code, user_code_is_settled
 from . import reallocks
 from .free import display_name
 from .oracle import SCHEDULE_SIZE, Oracle
@@ -380,7 +380,10 @@ class ControlledRun(Arena):
             code = frame.f_code
             traced = cache.get(code)
             if traced is None:
-                traced = cache[code] = is_user_file(code.co_filename)
+                # code compiled at run time (`exec`) is decided by who compiled it
+                traced = is_user_code(frame)
+                if user_code_is_settled(code):
+                    cache[code] = traced
             chained = None
             if previous is not None:
                 chained = previous(frame, event, arg)  # type: ignore[arg-type]

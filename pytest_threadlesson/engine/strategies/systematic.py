@@ -1,10 +1,14 @@
 """`systematic`: bounded exhaustive search, as CHESS and loom do.
 
 Depth-first over every interleaving with at most K preemptions (a switch away from a
-thread that could have gone on). Byte-code points count only where the code touches
-shared state (attribute, subscript, global access, calls), a cheap partial-order
-reduction. When the search runs out of interleavings before the budget, a green result is
-a proof for that bound: "verified: all N interleavings with at most 2 preemptions".
+thread that could have gone on). Its scheduling points are those of
+docs/scheduling-points.md: every operation on a primitive, and every byte-code of the
+code under test that may touch state another thread can reach (`tracing.point_kind`:
+attribute, global, cell and subscript accesses, iteration, operators, calls); byte-codes
+local to their frame are merged into the step before them, the reduction that keeps the
+search finite. When the search runs out of interleavings before the budget, a green
+result is a proof for that bound: "verified: all N interleavings with at most 2
+preemptions".
 """
 
 from __future__ import annotations
@@ -14,27 +18,18 @@ import types
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-SHARED_ACCESS = frozenset(
-    op for op in dis.opmap
-    if op.startswith(("LOAD_ATTR", "STORE_ATTR", "DELETE_ATTR", "LOAD_GLOBAL",
-                      "STORE_GLOBAL", "BINARY_SUBSCR", "STORE_SUBSCR", "DELETE_SUBSCR",
-                      "CALL", "LOAD_DEREF", "STORE_DEREF", "LOAD_METHOD", "LOAD_SUPER_ATTR",
-                      "BINARY_SLICE", "STORE_SLICE"))
-)
-# 3.14 dropped BINARY_SUBSCR: `shared[key]` is a BINARY_OP whose operator is a subscript.
-_SUBSCRIPT_OPERATOR = "[]"
-_shared_cache: dict[types.CodeType, frozenset[int]] = {}
+from ..tracing import LOCAL_OPS, scheduling_points
+
+# The byte-code names of this Python that are scheduling points (the complement of
+# `tracing.LOCAL_OPS`; a BINARY_OP is one whatever its operator).
+SHARED_ACCESS = frozenset(op for op in dis.opmap if op not in LOCAL_OPS)
 
 
-def shared_offsets(code: types.CodeType) -> frozenset[int]:
-    """The offsets of the instructions of `code` that touch shared state."""
-    found = _shared_cache.get(code)
-    if found is None:
-        found = frozenset(i.offset for i in dis.get_instructions(code)
-                          if i.opname in SHARED_ACCESS
-                          or (i.opname == "BINARY_OP" and i.argrepr == _SUBSCRIPT_OPERATOR))
-        _shared_cache[code] = found
-    return found
+def shared_offsets(code: types.CodeType) -> dict[int, str]:
+    """The offsets (as `frame.f_lasti` reports them) of the instructions of `code` that
+    may touch shared state, with their kinds: the systematic strategies' byte-code
+    scheduling points."""
+    return scheduling_points(code)
 
 
 @dataclass
