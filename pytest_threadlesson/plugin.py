@@ -15,7 +15,7 @@ from .curriculum import catalogue as kt
 from .curriculum.progress import Progress
 from .engine import starts
 from .engine.kick import main_thread_kick
-from .glue import per_test, summary
+from .glue import per_test, pictures, summary
 from .glue.activation import item_facts, needs_hooks
 from .glue.fixtures import contention, no_leaked_threads
 from .glue.lazy import lazy_modules
@@ -54,6 +54,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.add_cleanup(starts.restore)
     config.stash[summary.progress_key] = Progress()
     config.stash[summary.interrupted_key] = []
+    pictures.install(config)  # --threadlesson-html: the index and where it is
 
 
 @pytest.hookimpl(optionalhook=True)

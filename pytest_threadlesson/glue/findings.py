@@ -4,7 +4,7 @@ phase ends with them: the test's own error stays its failure, ours a section bes
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import pytest
 
@@ -12,19 +12,30 @@ from ..curriculum import catalogue as kt
 from ..diagnosis import Diagnosis
 from .activation import TestState
 from .lazy import lazy_modules
+from .pictures import keep_timelines
 from .settings import settings_key
 
 if TYPE_CHECKING:
+    from .. import free_timelines as pictured
     from .. import report as _report
     from ..engine import contention as _contention
     from ..engine import leaks, waits
     from ..engine import primitives as prim
     from ..engine import runtime as rt
+    from ..timeline import Timeline
 else:
     lazy_modules(globals(), _contention="engine.contention", _report="report",
-                 leaks="engine.leaks", prim="engine.primitives", rt="engine.runtime")
+                 leaks="engine.leaks", prim="engine.primitives", rt="engine.runtime",
+                 pictured="free_timelines")
 
-Finding = tuple[Diagnosis, str]
+
+class Finding(NamedTuple):
+    """One thing that went wrong: its diagnosis, its report, and the same as a timeline
+    for the HTML page (`--threadlesson-html`)."""
+
+    diagnosis: Diagnosis
+    text: str
+    timeline: Timeline | None = None
 
 
 class ThreadlessonFailure(AssertionError):
@@ -45,7 +56,8 @@ def _deadlock(report: waits.DeadlockReport, failed: BaseException | None) -> lis
     """The deadlock the scope declared, unless it is the test's own error already."""
     if isinstance(failed, rt.DeadlockError) and failed.report is report:
         return []
-    return [(_deadlock_diagnosis(report), report.render())]
+    diagnosis, text = _deadlock_diagnosis(report), report.render()
+    return [Finding(diagnosis, text, pictured.of_deadlock(report, diagnosis, text))]
 
 
 def _deadlock_diagnosis(report: waits.DeadlockReport) -> Diagnosis:
@@ -64,10 +76,11 @@ def _kata_import(state: TestState, failed: BaseException | None) -> list[Finding
         kt.finder.scopes.pop(state.kata, None)
         described = leaks.describe([t for t in started if t.is_alive()])
         if described:
-            found.append((Diagnosis.LEAK, _report.render_leaks(described, at_import=True)))
+            text = _report.render_leaks(described, at_import=True)
+            found.append(Finding(Diagnosis.LEAK, text, pictured.of_leaks(described, text)))
         leaks.stop(started)
     if problem is not None and not is_broken(failed):
-        found.append((Diagnosis.BROKEN, problem.render()))
+        found.append(Finding(Diagnosis.BROKEN, problem.render()))
     return found
 
 
@@ -80,8 +93,9 @@ def call_findings(state: TestState, failed: BaseException | None) -> list[Findin
     if scope.deadlock is not None:
         found.extend(_deadlock(scope.deadlock, failed))
     else:
-        found.extend((Diagnosis.DEADLOCK, _report.render_inversion(inv))
-                     for inv in scope.order.inversions)
+        for inv in scope.order.inversions:
+            text = _report.render_inversion(inv)
+            found.append(Finding(Diagnosis.DEADLOCK, text, pictured.of_inversion(inv, text)))
     state.deadlock_judged = scope.deadlock
     found.extend(_lost_exceptions(state))
     return found
@@ -104,7 +118,9 @@ def teardown_findings(item: pytest.Item, state: TestState,
         leaked = leaks.find_leaks(state.before, settings.leak_grace, rules)
         if leaked:
             accept = leaks.suggestions(leaked) if state.kata is None else []
-            found.append((Diagnosis.LEAK, _report.render_leaks(leaks.describe(leaked), accept)))
+            described = leaks.describe(leaked)
+            text = _report.render_leaks(described, accept)
+            found.append(Finding(Diagnosis.LEAK, text, pictured.of_leaks(described, text)))
             leaks.stop(leaked)
     return found
 
@@ -117,15 +133,18 @@ def _lost_exceptions(state: TestState) -> list[Finding]:
     with rt.mutex:
         errors = scope.exceptions[state.exceptions_judged:]
         state.exceptions_judged += len(errors)
-    found = [(Diagnosis.LOST_EXCEPTION,
-              _report.render_thread_exception(error.thread, error.exc, error.start_site))
-             for error in errors]
+    found: list[Finding] = []
+    for error in errors:
+        text = _report.render_thread_exception(error.thread, error.exc, error.start_site)
+        found.append(Finding(Diagnosis.LOST_EXCEPTION, text, pictured.of_thread_exception(
+            error.thread, error.exc, error.start_site, text)))
     if not state.futures_judged and not state.options.dropped_exceptions_ok:
         lost = prim.unretrieved(scope)
         if lost:
             state.futures_judged = True
-            found.append((Diagnosis.LOST_EXCEPTION, _report.render_unretrieved(
-                lost, hint=state.kata is None)))
+            text = _report.render_unretrieved(lost, hint=state.kata is None)
+            found.append(Finding(Diagnosis.LOST_EXCEPTION, text,
+                                 pictured.of_unretrieved(lost, text)))
     return found
 
 
@@ -133,7 +152,8 @@ def fail_with(item: pytest.Item, when: str, findings: list[Finding],
               failed: BaseException | None) -> None:
     """End the phase: its own error stays the failure, our findings a section beside it;
     with no error of its own, our findings are the failure."""
-    text = "\n\n".join(text for _, text in findings)
+    text = "\n\n".join(finding.text for finding in findings)
+    keep_timelines(item, [finding.timeline for finding in findings])
     if failed is not None:
         if findings:
             item.add_report_section(when, "threadlesson", text)

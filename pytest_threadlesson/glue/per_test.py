@@ -22,6 +22,7 @@ from .findings import (
     teardown_findings,
 )
 from .lazy import lazy_modules
+from .pictures import draw
 from .settings import deadlock_timeout
 from .summary import explanation, interrupted_key
 
@@ -171,6 +172,7 @@ def pytest_runtest_makereport(item: pytest.Item,
     if state is not None and state.kata is not None and rep.failed:
         rep.sections.append(("threadlesson: what went wrong",
                              explanation(state.kata, state.diagnosis)))
+    draw(item, rep, call.excinfo, state.diagnosis if state is not None else None)
     return rep
 
 

@@ -4,6 +4,7 @@ usage error in the learner's terms, naming where it came from."""
 
 from __future__ import annotations
 
+import os
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +41,8 @@ HELP = {
     "deadlock_timeout": "backstop, in seconds, for blocking the plugin cannot see (a busy "
                         "loop, a C call): report every thread and unwind (default "
                         f"{DEFAULT_DEADLOCK_TIMEOUT:g})",
+    "html": "write a self-contained HTML page per failing test into this folder (one "
+            "swimlane per thread, for a projector), with an index.html",
 }
 
 MARKERS = (
@@ -76,6 +79,7 @@ class Settings:
     full_reports: bool = False
     kata_files: dict[str, Path] = field(default_factory=dict)
     seed_source: str = "random"
+    html: Path | None = None  # the folder for the pages of --threadlesson-html
 
 
 settings_key = pytest.StashKey[Settings]()
@@ -103,10 +107,13 @@ def add_options(parser: pytest.Parser) -> None:
                     action="append", default=None, metavar="KATA=PATH",
                     help="load kata KATA from PATH (to try a variant against the kata's "
                          "tests)")
+    group.addoption("--threadlesson-html", dest="threadlesson_html", default=None,
+                    metavar="DIR", help=HELP["html"])
     for name, _, _ in _INI_SETTINGS:
         parser.addini(f"threadlesson_{name}", HELP[name], type="string", default="")
     parser.addini("threadlesson_leak_ignore", HELP["leak_ignore"], type="linelist",
                   default=[])
+    parser.addini("threadlesson_html", HELP["html"], type="string", default="")
 
 
 def parse(raw: Any, kind: str, source: str) -> Any:
@@ -202,6 +209,38 @@ def _leak_ignore(config: pytest.Config) -> tuple[IgnoreRule, ...]:
         raise pytest.UsageError(f"threadlesson: threadlesson_leak_ignore in {where}: {error}")
 
 
+def _html(config: pytest.Config) -> Path | None:
+    """The folder for the pages: from the command line relative to where pytest was
+    started, from the ini file relative to that file's folder."""
+    raw = config.option.threadlesson_html
+    if raw is not None:
+        base, source = Path(config.invocation_params.dir), "--threadlesson-html (command line)"
+    else:
+        raw = config.getini("threadlesson_html")
+        if not str(raw).strip():
+            return None
+        where = config.inipath.name if config.inipath else "ini file"
+        base = config.inipath.parent if config.inipath else config.rootpath
+        source = f"threadlesson_html in {where}"
+    text = str(raw).strip()
+    problem = _html_problem(base / text) if text else "expected a folder to write the pages into"
+    if problem:
+        raise pytest.UsageError(f"threadlesson: {source} is {text!r}: {problem}")
+    return base / text
+
+
+def _html_problem(folder: Path) -> str:
+    """Why the pages cannot be written in `folder` (made when the first page is), or ''."""
+    if folder.exists() and not folder.is_dir():
+        return "that is a file, not a folder"
+    existing = next((p for p in (folder, *folder.parents) if p.exists()), None)
+    if existing is None or not existing.is_dir():
+        return f"cannot make a folder there ({existing} is not a folder)"
+    if not os.access(existing, os.W_OK):
+        return f"cannot write there ({existing} is not writable)"
+    return ""
+
+
 def make_settings(config: pytest.Config) -> Settings:
     seed, source = _seed(config)
     return Settings(
@@ -213,6 +252,7 @@ def make_settings(config: pytest.Config) -> Settings:
         hints=config.option.threadlesson_hints,
         full_reports=bool(config.option.threadlesson_full),
         kata_files=_kata_files(config),
+        html=_html(config),
     )
 
 
