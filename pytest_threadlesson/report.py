@@ -6,14 +6,16 @@ never CPython's drifting numbers), and points at lines of the learner's own file
 
 from __future__ import annotations
 
+import os
 import traceback
 import types
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from . import interleaving
 from .engine.naming import describe_wait, object_name
 from .frames import Site, is_user_file
-from .timeline import Row, Timeline
+from .timeline import Timeline
 
 if TYPE_CHECKING:
     from .engine.naming import LeakedThread
@@ -204,59 +206,39 @@ def describe_failure(thread: str, exc: BaseException) -> list[str]:
 
 
 def shown_steps(steps: Sequence[Step], names: Sequence[str]) -> int:
-    """How many steps the report of `steps` shows."""
+    """How many steps a run took, as shrinking counts them (its runs are not noted, so
+    which of them the report would show is not known yet)."""
     return len(steps)
 
 
-def render_steps(steps: Sequence[Step], names: Sequence[str]) -> list[str]:
-    """The interleaving as one column per thread (or one row per step when too wide).
+def failing_site(exc: BaseException | None) -> tuple[str, int] | None:
+    """The file (base name) and line where `exc` was raised in the learner's code."""
+    site = innermost_user_site(exc.__traceback__) if exc is not None else None
+    return None if site is None else (os.path.basename(site.filename), site.lineno)
 
-    Trimmed to the steps that matter: after the other threads' last step, the scenario's
-    own thread only joins and checks, so only its last two steps (the check) stay."""
-    steps = list(steps)
-    others = [i for i, step in enumerate(steps) if step.thread != 0]
-    if others and len(steps) - others[-1] > 3:
-        steps = steps[:others[-1] + 1] + steps[-2:]
-    shown = steps[-MAX_STEPS:]
-    hidden = len(steps) - len(shown)
-    if not shown:
-        return []
-    order: list[int] = []
-    for step in shown:
-        if step.thread not in order:
-            order.append(step.thread)
 
-    def cell(step: Step) -> str:
-        return f"{step.site.short}  {step.site.source}"
-
-    width = min(max(len(cell(s)) for s in shown), 52) + 2
-    lines = []
-    if hidden:
-        lines.append(f"  ({hidden} earlier steps not shown)")
-    if len(order) <= 3 and 8 + width * len(order) <= 120:
-        header = "  step  " + "".join(f"{names[t]:<{width}}" for t in order)
-        lines.append(header.rstrip())
-        for n, step in enumerate(shown, hidden + 1):
-            col = order.index(step.thread)
-            text = cell(step)
-            if len(text) > width - 2:
-                text = text[: width - 5] + "..."
-            lines.append(f"  {n:>4}  " + " " * (width * col) + text)
-        return lines
-    name_width = max(len(names[t]) for t in order)
-    for n, step in enumerate(shown, hidden + 1):
-        lines.append(f"  {n:>4}  {names[step.thread]:<{name_width}}  {cell(step)}")
+def render_steps(steps: Sequence[Step], names: Sequence[str],
+                 failing: tuple[str, int] | None = None) -> list[str]:
+    """The interleaving: one column per thread, each step with its line of code and what
+    it did to shared state, the conflict named first (`interleaving.py`)."""
+    rows, named = interleaving.rows_of(steps, failing)
+    lines = interleaving.render(rows, names)
+    if named and lines:
+        lines.insert(0, "  " + interleaving.headline(named, names))
+        lines.insert(1, "")
     return lines
 
 
 def build_timeline(diagnosis: str, lines: Sequence[str], steps: Sequence[Step],
                    names: Sequence[str], text: str,
-                   extra: dict[str, str] | None = None) -> Timeline:
-    """A failure as data: one lane per thread, the steps in time order, the report's
-    first line of detail as the headline."""
-    headline = next((line.strip() for line in lines if line.strip()), diagnosis)
-    rows = tuple(Row(step.thread, step.site.short, step.site.source) for step in steps)
-    return Timeline(diagnosis, headline, tuple(names), rows, text=text,
+                   extra: dict[str, str] | None = None,
+                   failing: tuple[str, int] | None = None) -> Timeline:
+    """A failure as data: one lane per thread, the rows the report shows, the conflict
+    named (or the report's first line of detail) as the headline."""
+    rows, named = interleaving.rows_of(steps, failing)
+    head = interleaving.headline(named, names) if named else \
+        next((line.strip() for line in lines if line.strip()), diagnosis)
+    return Timeline(diagnosis, head, tuple(names), tuple(rows), text=text,
                     extra=dict(extra or {}))
 
 

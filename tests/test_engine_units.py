@@ -860,28 +860,51 @@ def test_an_unretrieved_report_for_a_kata_gives_no_hint() -> None:
 
 
 def test_steps_show_one_column_per_thread(bank: Path) -> None:
-    steps = [Step(0, site(bank, 2)), Step(1, site(bank, 3)), Step(0, site(bank, 4))]
-    assert render_steps(steps, ["main", "Thread-1"]) == [
-        # a column is as wide as the widest cell, plus two spaces
-        "  step  main" + " " * 30 + "Thread-1",
-        "     1  bank.py:2  with src.lock:",
-        "     2  " + " " * 34 + "bank.py:3  with dst.lock:",
-        "     3  bank.py:4  src.balance -= amount",
+    steps = [Step(0, site(bank, 2)), Step(1, site(bank, 3)), Step(2, site(bank, 2)),
+             Step(0, site(bank, 4))]
+    assert render_steps(steps, ["main", "Thread-1", "Thread-2"]) == [
+        # the scenario's own thread spans the line; the others have a column each
+        "  step  Thread-1" + " " * 38 + "Thread-2",
+        "     1  main: bank.py:2  with src.lock:",
+        "     2  bank.py:3  with dst.lock:",
+        "     3  " + " " * 46 + "bank.py:2  with src.lock:",
+        "     4  main: bank.py:4  src.balance -= amount",
     ]
 
 
+def test_a_step_shows_what_it_did_to_shared_state_and_the_conflict_is_named(
+        bank: Path) -> None:
+    def step(thread: int, kind: str, value: str) -> Step:
+        return Step(thread, site(bank, 4), touched=[(kind, "Account.balance", value)])
+
+    steps = [Step(0, site(bank, 2), notes=["starts Thread-1"]),
+             Step(0, site(bank, 3), notes=["starts Thread-2"]),
+             step(1, "read", "10"), step(2, "read", "10"), step(2, "write", "5"),
+             step(1, "write", "5"), Step(0, site(bank, 5))]
+    lines = render_steps(steps, ["main", "Thread-1", "Thread-2"])
+    assert lines[0] == "  Thread-1 and Thread-2 both read Account.balance = 10 before either " \
+                       "wrote it back"
+    assert lines[3] == "     1  main: bank.py:2-3  starts 2 threads"
+    assert lines[4:6] == ["     2* bank.py:4  src.balance -= amount",
+                          "          read Account.balance → 10"]
+    assert lines[8:10] == ["     4*" + " " * 47 + "bank.py:4  src.balance -= amount",
+                           " " * 54 + "  write Account.balance ← 5"]
+    assert lines[-1] == "  (* the conflicting accesses)"
+    assert all(len(line) <= 100 for line in lines)
+
+
 def test_steps_of_many_threads_show_one_row_per_step(bank: Path) -> None:
-    steps = [Step(i, site(bank, 2)) for i in range(4)]
-    names = ["main", "Thread-1", "Thread-2", "Thread-3"]
+    names = ["main"] + [f"Thread-{i}" for i in range(1, 6)]
+    steps = [Step(i, site(bank, 2)) for i in range(6)]
     assert render_steps(steps, names) == [
         f"  {i + 1:>4}  {name:<8}  bank.py:2  with src.lock:" for i, name in enumerate(names)
     ]
 
 
-def test_steps_keep_only_the_last_two_of_the_main_threads_tail(bank: Path) -> None:
+def test_after_the_other_threads_the_main_thread_shows_only_its_check(bank: Path) -> None:
     steps = [Step(1, site(bank, 2))] + [Step(0, site(bank, n)) for n in (1, 3, 4, 5)]
     lines = render_steps(steps, ["main", "Thread-1"])
-    assert [line.split("bank.py:")[1][0] for line in lines[1:]] == ["2", "4", "5"]
+    assert [line.split("bank.py:")[1][0] for line in lines[1:]] == ["2", "5"]
 
 
 def test_steps_beyond_the_limit_are_counted_not_shown(bank: Path) -> None:

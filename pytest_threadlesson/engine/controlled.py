@@ -41,6 +41,7 @@ from .tracing import (
 from .waits import DeadlockReport, LockOrderGraph, ThreadState, find_cycle
 
 if TYPE_CHECKING:
+    from .notes import Notes
     from .strategies.base import Strategy
 
 
@@ -76,6 +77,7 @@ class ControlledRun(Arena):
         self.real_owners: dict[int, tuple[Any, ThreadRec, Site]] = {}
         self.real_waits = 0  # threads blocked on a RealWait right now
         self.closed = False  # run_schedule is over: late threads only finish
+        self.notes: Notes | None = None  # what each step did, in a noted run (notes.py)
 
     # -- threads ----------------------------------------------------------------------
 
@@ -89,6 +91,8 @@ class ControlledRun(Arena):
         self.threads.append(rec)
         if rec.thread is not None and rec.idx > 0:
             rec.name = display_name(rec.thread, rec.idx)
+        if self.notes is not None:
+            self.notes.started(self.log, self.running, rec)
         return True
 
     def failed(self, rec: ThreadRec, exc: BaseException) -> bool:
@@ -152,6 +156,8 @@ class ControlledRun(Arena):
             rec.yields_to = {t.idx for t in self.threads if t is not rec and not t.finished
                              and not t.blocked and not t.outside}
         waitable.waiters.append(rec)
+        if self.notes is not None:
+            self.notes.parks(self.log, rec, waitable, timeout)
         try:
             while True:
                 raise_pending(rec)
@@ -164,6 +170,8 @@ class ControlledRun(Arena):
                 if ready():
                     return True
                 if rec.timed_out:
+                    if self.notes is not None:
+                        self.notes.timed_out(self.log, rec)
                     return False
         finally:
             rec.blocked = False
@@ -461,6 +469,8 @@ class ControlledRun(Arena):
         if log and log[-1].thread == rec.idx and log[-1].site == site:
             return
         log.append(Step(rec.idx, site))
+        if self.notes is not None:
+            self.notes.opened(log[-1], frame)
 
     # -- virtual time -------------------------------------------------------------------
 

@@ -34,8 +34,17 @@ def still_running(alive: list[ThreadRec]) -> str:
 
 @dataclass
 class Step:
+    """One thread ran (part of) one line. Noted runs (a replay) also say what it did:
+    `touched` the shared data it read or wrote, (kind, name, value shown or None), and
+    `notes` what else (`acquire(timeout=1) → False`, `starts Thread-1`, `sleeps 0.1 s`)."""
+
     thread: int
     site: Site
+    touched: list[tuple[str, str, str | None]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, kind: str, name: str, value: str | None) -> None:
+        self.touched.append((kind, name, value))
 
 
 class FailureKind(str, enum.Enum):

@@ -119,8 +119,8 @@ class Guided:
                 if chosen != current:
                     self._taken[key] = chosen
             else:
-                want = self.switch.get(key)
-                chosen = want if want is not None and want in runnable else current
+                want = self.switch.get(key, current)
+                chosen = want if want in runnable else current
                 if chosen != current:
                     self._taken[key] = chosen
         self.pending = None

@@ -1,0 +1,244 @@
+"""The interleaving of a failing schedule, as the learner reads it: rows in time order, one
+column per thread, each with its line of code and what it did to shared state, the
+conflict marked, uninteresting stretches collapsed into one row.
+
+Pure functions from the run's steps (`engine.outcome.Step`) to `timeline.Row`s and text;
+`report.render_steps` prints them, `report.build_timeline` hands them to the picture.
+"""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+from .timeline import Row
+
+if TYPE_CHECKING:
+    from .engine.outcome import Step
+
+WIDTH = 100  # a terminal's columns the report fits
+MAX_ROWS = 40
+
+
+@dataclass
+class _Item:
+    lane: int
+    file: str
+    line: int
+    code: str
+    touched: list[tuple[str, str, str | None]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    count: int = 1
+    where: str = ""  # a collapsed stretch's lines
+
+    @property
+    def interesting(self) -> bool:
+        return bool(self.touched) or any(not _plain(note) for note in self.notes)
+
+
+def _plain(note: str) -> bool:
+    return note.startswith("starts ") or note.endswith(" to finish")
+
+
+def _access(kind: str, name: str, value: str | None) -> str:
+    if value is None:
+        return f"{kind} {name}"
+    return f"{kind} {name} {'→' if kind == 'read' else '←'} {value}"
+
+
+def rows_of(steps: Sequence[Step], failing: tuple[str, int] | None = None,
+            ) -> tuple[list[Row], str]:
+    """The rows to show, and the headline that names the conflict ("" when none is
+    seen). After the other threads' last step, the scenario's thread only joins and
+    checks: that becomes two rows, the joins and the check (`failing`: the file and line
+    that failed), with what the check read in the functions it called (a property)."""
+    items = [_Item(s.thread, os.path.basename(s.site.filename), s.site.lineno,
+                   s.site.source, list(s.touched), list(s.notes)) for s in steps]
+    others = [i for i, item in enumerate(items) if item.lane != 0]
+    if others and others[-1] < len(items) - 1:
+        tail = items[others[-1] + 1:]
+        at = max((i for i, item in enumerate(tail) if (item.file, item.line) == failing),
+                 default=len(tail) - 1)
+        check = tail[at]
+        check.touched = [t for item in tail[at:] for t in item.touched]
+        check.notes = [n for item in tail[at:] for n in item.notes if not _plain(n)]
+        joins = [item for item in tail[:at] if item.interesting]  # else: only joins
+        items = items[:others[-1] + 1] + ([_collapse(joins)] if joins else [])
+        items.append(check)
+    # A thread's step that touched nothing shared (it was preempted before its read, or
+    # called a function) says nothing: the scenario's own thread's such steps collapse
+    # into one row ("main starts 3 threads"), the other threads' are not shown.
+    # (in a noted run only: else nothing would be left to see)
+    if any(item.touched or item.notes for item in items):
+        items = [item for n, item in enumerate(items)
+                 if item.lane == 0 or item.interesting or n == len(items) - 1]
+    conflict, headline = _conflict(items)
+    rows: list[Row] = []
+    run: list[_Item] = []
+    for n, item in enumerate(items):
+        if not item.interesting and n != len(items) - 1 and \
+                (not run or run[-1].lane == item.lane):
+            run.append(item)
+            continue
+        if run:
+            rows.append(_row(_collapse(run)))
+            run = [] if item.interesting or n == len(items) - 1 else [item]
+            if run:
+                continue
+        rows.extend(_rows(item, n, conflict))
+    if run:
+        rows.append(_row(_collapse(run)))
+    return rows, headline
+
+
+def _collapse(run: list[_Item]) -> _Item:
+    if len(run) == 1:
+        return run[0]
+    first = run[0]
+    starts = [n[len("starts "):] for item in run for n in item.notes if n.startswith("starts ")]
+    joins = [n for item in run for n in item.notes if n.endswith(" to finish")]
+    if starts:
+        what = f"starts {len(starts)} thread{'s' if len(starts) != 1 else ''}"
+    elif joins:
+        what = "waits for threads to finish"
+    else:
+        what = f"{len(run)} steps"
+    if starts and joins:
+        what += ", then waits for them to finish"
+    home = [item.line for item in run if item.file == first.file]
+    lines = f"{min(home)}" if min(home) == max(home) else f"{min(home)}-{max(home)}"
+    where = f"{first.file}:{lines}"
+    return _Item(first.lane, first.file, first.line, what, count=len(run), where=where)
+
+
+def _row(item: _Item) -> Row:
+    if item.count > 1:
+        return Row(item.lane, item.where, item.code, "", False, item.count)
+    return Row(item.lane, f"{item.file}:{item.line}", item.code,
+               "; ".join([_access(*t) for t in item.touched] + item.notes))
+
+
+def _rows(item: _Item, n: int, conflict: set[tuple[int, int]]) -> list[Row]:
+    where = f"{item.file}:{item.line}"
+    notes = [_access(*t) for t in item.touched]
+    marks = [(n, k) in conflict for k in range(len(item.touched))]
+    if any(marks) and len(notes) > 1:  # a `+=` split: which of its byte-codes ran when
+        rows = [Row(item.lane, where, item.code, note, mark)
+                for note, mark in zip(notes, marks, strict=True)]
+        if item.notes:
+            rows[-1] = replace(rows[-1], note=rows[-1].note + "; " + "; ".join(item.notes))
+        return rows
+    return [Row(item.lane, where, item.code, "; ".join(notes + item.notes), any(marks))]
+
+
+def _conflict(items: list[_Item]) -> tuple[set[tuple[int, int]], str]:
+    """The accesses that conflict, as (item, access) positions, and a sentence naming it:
+    two threads read the same value before either wrote it back (a lost update); or one
+    wrote between another's read and its write."""
+    events = [(n, k, item.lane, kind, name, value)
+              for n, item in enumerate(items) for k, (kind, name, value) in
+              enumerate(item.touched)]
+    names = {e[4] for e in events if e[3] == "write"}
+    for name in sorted(names, key=lambda x: min(e[0] for e in events if e[4] == x)):
+        on = [e for e in events if e[4] == name]
+        for i, a in enumerate(on):
+            if a[3] != "read":
+                continue
+            a_write = next((e for e in on[i + 1:] if e[2] == a[2] and e[3] == "write"), None)
+            if a_write is None:
+                continue
+            between = on[i + 1:on.index(a_write)]
+            for b in between:
+                if b[2] == a[2]:
+                    continue
+                if b[3] == "read" and b[5] == a[5]:
+                    b_write = next((e for e in on[on.index(b) + 1:]
+                                    if e[2] == b[2] and e[3] == "write"), None)
+                    if b_write is not None:
+                        marks = {(e[0], e[1]) for e in (a, b, a_write, b_write)}
+                        one, two = sorted((a[2], b[2]))
+                        return marks, (f"{{{one}}} and {{{two}}} both read {name} = {a[5]} "
+                                       "before either wrote it back")
+                if b[3] == "write":
+                    marks = {(e[0], e[1]) for e in (a, b, a_write)}
+                    return marks, (f"{{{b[2]}}} wrote {name} between {{{a[2]}}}'s read of it "
+                                   f"and its write: {{{a[2]}}}'s write undoes it")
+    return set(), ""
+
+
+def headline(text: str, names: Sequence[str]) -> str:
+    """`{1}` in a headline becomes the thread's name."""
+    for i, name in enumerate(names):
+        text = text.replace("{" + str(i) + "}", name)
+    return text
+
+
+def render(rows: Sequence[Row], names: Sequence[str], width: int = WIDTH) -> list[str]:
+    """The rows as text: one column per thread (the scenario's own thread, `main`, spans
+    the line), each cell wrapped at spaces within its column, nothing cut."""
+    if not rows:
+        return []
+    hidden = max(0, len(rows) - MAX_ROWS)
+    rows = list(rows)[hidden:]
+    lanes: list[int] = []
+    for row in rows:
+        if row.lane != 0 and row.lane not in lanes:
+            lanes.append(row.lane)
+    lanes.sort()
+    out = [f"  ({hidden} earlier steps not shown)"] if hidden else []
+    prefix = 8
+    columns = max(1, len(lanes))
+    col = (width - prefix) // columns
+    if columns > 4 or col < 22:
+        return out + _listing(rows, names, hidden, width)
+    out.append(("  step  " + "".join(f"{names[t]:<{col}}" for t in lanes)).rstrip())
+    for n, row in enumerate(rows, hidden + 1):
+        if row.lane == 0 or row.lane not in lanes:
+            text = _cell(row, width - prefix, f"{names[row.lane]}: ")
+            indent = prefix
+        else:
+            indent = prefix + col * lanes.index(row.lane)
+            text = _cell(row, col - 2 if lanes.index(row.lane) < len(lanes) - 1
+                         else width - indent)
+        mark = "*" if row.conflict else " "
+        out.append(f"  {n:>4}{mark} " + " " * (indent - prefix) + text[0])
+        out.extend(" " * indent + line for line in text[1:])
+    if any(row.conflict for row in rows):
+        out.append("  (* the conflicting accesses)")
+    return out
+
+
+def _cell(row: Row, width: int, lead: str = "") -> list[str]:
+    head = f"{lead}{row.where}  {row.code}".rstrip()
+    if len(head) <= width:
+        lines = [head]
+    else:
+        lines = _wrap(f"{lead}{row.where}", width) + _wrap(row.code, width, "  ")
+    if row.note and len(row.note) + 2 <= width:
+        lines.append("  " + row.note)
+    elif row.note:  # one note a line, each wrapped at spaces if it must
+        for part in row.note.split("; "):
+            lines.extend(_wrap(part, width, "  "))
+    return lines
+
+
+def _wrap(text: str, width: int, indent: str = "") -> list[str]:
+    return textwrap.wrap(text, width=max(width, 10), initial_indent=indent,
+                         subsequent_indent=indent + "  ", break_long_words=False,
+                         break_on_hyphens=False) or [indent]
+
+
+def _listing(rows: Sequence[Row], names: Sequence[str], hidden: int,
+             width: int) -> list[str]:
+    name_width = max(len(names[row.lane]) for row in rows)
+    out = []
+    for n, row in enumerate(rows, hidden + 1):
+        mark = "*" if row.conflict else " "
+        lead = f"  {n:>4}{mark} {names[row.lane]:<{name_width}}  "
+        text = _cell(row, width - len(lead))
+        out.append(lead + text[0])
+        out.extend(" " * len(lead) + line for line in text[1:])
+    return out
