@@ -1,0 +1,35 @@
+"""A corpus of small racy and safe programs for tests/test_soundness.py.
+
+Each module is one program: a `scenario()` to explore and its expected verdict,
+`VERDICT = RACY` (some interleaving fails) or `VERDICT = SAFE` (none does). They are
+plain modules, not tests (pytest collects only `test_*.py`), and user code: they live
+outside the package and the standard library, so `explore` traces and preempts them as
+it would a learner's code. docs/scheduling-points.md says which step of each is the
+scheduling point a sound search needs.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import threading
+import types
+from collections.abc import Callable
+
+RACY = "racy"
+SAFE = "safe"
+
+
+def run_threads(*targets: Callable[[], object]) -> None:
+    """Start a thread per target, then join them all."""
+    threads = [threading.Thread(target=t) for t in targets]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
+def programs() -> list[types.ModuleType]:
+    """Every program of the corpus, in name order."""
+    names = sorted(info.name for info in pkgutil.iter_modules(__path__))
+    return [importlib.import_module(f"{__name__}.{name}") for name in names]
