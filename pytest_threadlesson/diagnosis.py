@@ -20,6 +20,9 @@ class Diagnosis(str, enum.Enum):
     LEAK = "leak"  # a thread outlived its test or its scenario
     LOST_EXCEPTION = "lost-exception"  # an exception in a thread or Future nobody looked at
     BROKEN = "broken"  # the code cannot run at all (a signature error): no interleaving to show
+    # an exception no interleaving explains (a renamed method, input(), a KeyboardInterrupt
+    # raised in a thread): it happens whatever the threads do
+    EXCEPTION = "exception"
 
     def __str__(self) -> str:
         return self.value

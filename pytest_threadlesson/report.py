@@ -217,6 +217,14 @@ def failing_site(exc: BaseException | None) -> tuple[str, int] | None:
     return None if site is None else (os.path.basename(site.filename), site.lineno)
 
 
+def traceback_lines(exc: BaseException) -> list[str]:
+    """The frames of the learner's own files an exception went through."""
+    tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    kept = _user_traceback(tb).rstrip().splitlines()
+    return ["  " + line for line in kept if not line.startswith("Traceback")
+            and line.strip() and not line.startswith(type(exc).__name__)]
+
+
 def render_steps(steps: Sequence[Step], names: Sequence[str],
                  failing: tuple[str, int] | None = None) -> list[str]:
     """The interleaving: one column per thread, each step with its line of code and what
@@ -264,7 +272,8 @@ def render_explanation(kata: str, title: str, diagnosis: str | None, what: str,
     """Under a failing kata: what went wrong in this run, and the bug class, never the fix."""
     name = {"race": "a race condition", "deadlock": "a deadlock", "leak": "a leaked thread",
             "lost-exception": "a lost exception", "broken": "code that does not run",
-            "hang": "a hang"}.get(diagnosis or "", "a failing test")
+            "hang": "a hang", "exception": "an exception that is no race"}.get(
+                diagnosis or "", "a failing test")
     lines = [f"{kata} ({title}): {name}."]
     if what:
         lines.extend(wrap(what, indent=""))
@@ -286,6 +295,9 @@ def what_went_wrong(diagnosis: str | None) -> str:
                           "on as if all was well: the caller never saw the error.",
         "broken": "The kata file does not run as it is: fix what the message names first.",
         "hang": "A thread never finished: an endless loop, or a wait nothing ends.",
+        "exception": "A thread raised an exception that has nothing to do with timing: it "
+                     "happens in every interleaving. Fix what the traceback above names "
+                     "first.",
     }.get(diagnosis or "", "")
 
 

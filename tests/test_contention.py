@@ -268,8 +268,10 @@ def test_a_lost_update_report_shows_the_failing_assert_and_the_interleaving() ->
     assert "assert counter.n == 3  ->  " in report
     assert "Thread-1" in report
     assert "test_contention.py:" in report
-    steps = [line for line in report.splitlines() if "self.n += 1" in line]
-    assert len({line.split("test_contention.py")[0].split()[-1] for line in steps}) >= 2
+    assert "self.n += 1" in report
+    steps = [line for line in report.splitlines() if "test_contention.py:60" in line]
+    # in two threads' columns
+    assert len({len(line) - len(line.lstrip("0123456789* ")) for line in steps}) >= 2
 
 
 def test_the_pool_threads_are_managed_by_the_scheduler() -> None:
@@ -733,7 +735,10 @@ def test_a_failing_explore_prints_its_seed_trace_and_replay_command(
     result.stdout.fnmatch_lines([
         "*threadlesson: race after * (seed 4242)",
         "*assert counter.n == 3  ->  *",
-        "*Thread-*test_race.py:*self.n += 1*",
+        "*Thread-* and Thread-* both read Counter.n = * before either wrote it back",
+        "*step  Thread-1 * Thread-2 * Thread-3",
+        "*test_race.py:*self.n += 1*",
+        "*read Counter.n → *",
         '*replay: pytest "test_race.py::test_x" --threadlesson-seed=4242',
     ])
 

@@ -974,7 +974,7 @@ def test_a_signature_error_without_a_site_still_names_the_rule() -> None:
 
 
 WORDS = {"RACE": "race", "DEADLOCK": "deadlock", "HANG": "hang", "LEAK": "leak",
-         "LOST_EXCEPTION": "lost-exception", "BROKEN": "broken"}
+         "LOST_EXCEPTION": "lost-exception", "BROKEN": "broken", "EXCEPTION": "exception"}
 
 
 def test_the_diagnoses_are_exactly_the_plain_words() -> None:

@@ -28,6 +28,8 @@ from ..report import (
     render_steps,
     render_unretrieved,
     shown_steps,
+    traceback_lines,
+    wrap,
 )
 from ..timeline import Timeline
 from . import primitives as prim
@@ -37,6 +39,7 @@ from .notes import Notes
 from .oracle import SCHEDULE_SIZE
 from .outcome import FailureKind
 from .shrink import DEFAULT_BUDGET, Guided, Shrunk, shrink
+from .story import Story, not_a_race, stories, wrong_fix
 from .strategies.base import Record, ScheduleDiverged, Strategy, make_strategy
 from .strategies.replay import Replay
 from .strategies.systematic import Systematic, SystematicSearch
@@ -63,6 +66,7 @@ class ScheduleFailure(AssertionError):
         # The same failure as data (lanes, rows, the conflict), for the HTML picture.
         self.timeline = timeline
         self.shrunk: Shrunk | None = None  # how shrinking went (sizes before and after)
+        self.story: Story | None = None  # the wrong fix its trace shows (story.py)
 
 
 @dataclass(frozen=True)
@@ -133,6 +137,7 @@ class Contention:
         # At most this many runs to shrink a failing schedule before it is reported.
         self.shrink_budget = shrink_budget
         self._calls = 0
+        stories.told("", None)  # a new test: no story of an earlier one
 
     def explore(
         self,
@@ -201,7 +206,8 @@ class Contention:
                 failure: ScheduleFailure, explicit_seed: int | None) -> ScheduleFailure:
         """`failure`, the failure of `outcome`, as its simplest schedule (`shrink.py`),
         replayed once more to note what each step did (a Replay run notes it)."""
-        if failure.diagnosis in (Diagnosis.BROKEN, Diagnosis.HANG) or self.shrink_budget < 1:
+        if failure.diagnosis in (Diagnosis.BROKEN, Diagnosis.HANG, Diagnosis.EXCEPTION) \
+                or self.shrink_budget < 1:  # no interleaving makes these simpler
             return failure
 
         def attempt(strategy: Guided) -> tuple[object, object, Sequence[Record]] | None:
@@ -242,8 +248,12 @@ class Contention:
             extra["replay"] = self.replay
         timeline = build_timeline(str(diagnosis), lines, outcome.steps, outcome.names,
                                   report, extra, _failing(outcome))
-        return ScheduleFailure(report, diagnosis, self.session_seed, number, outcome.schedule,
-                               timeline)
+        story = wrong_fix(str(diagnosis), outcome.steps)
+        stories.told(str(diagnosis), story)
+        failure = ScheduleFailure(report, diagnosis, self.session_seed, number,
+                                  outcome.schedule, timeline)
+        failure.story = story
+        return failure
 
     def _render(self, diagnosis: Diagnosis, lines: list[str], outcome: rt.RunOutcome,
                 number: int, explicit_seed: int | None) -> str:
@@ -312,6 +322,10 @@ def _failure_of(outcome: rt.RunOutcome) -> tuple[Diagnosis, list[str]] | None:
     if is_signature_error(first.exc):
         signature = render_signature_error(first.exc, signature_site(first.exc))
         return Diagnosis.BROKEN, signature.splitlines()
+    why = not_a_race(first.exc)
+    if why is not None:
+        return Diagnosis.EXCEPTION, [*describe_failure(first.thread, first.exc),
+                                     *wrap(f"({why})", width=96), *traceback_lines(first.exc)]
     return Diagnosis.RACE, describe_failure(first.thread, first.exc)
 
 

@@ -210,14 +210,12 @@ def _owner_name(owner: Any) -> str:
 def target(access: Access, frame: types.FrameType) -> tuple[str, Any] | None:
     """(the name a learner knows it by, its value now) of what `access` touches; None
     when it touches no shared data (a local, a function, a class)."""
-    if access.space == "global":
-        value = _global(frame, access.name)
-        if value is _MISSING or shown(value) is None:
-            return None
-        return access.name, value
-    if access.space == "deref":
-        value = frame.f_locals.get(access.name, _MISSING)
-        if value is _MISSING or shown(value) is None:
+    if access.space in ("global", "deref"):
+        # a plain value (a counter); a variable that holds a list or dict is noted where
+        # its items are read or written, not each time the list is looked up
+        value = _global(frame, access.name) if access.space == "global" else \
+            frame.f_locals.get(access.name, _MISSING)
+        if value is _MISSING or not isinstance(value, _DATA):
             return None
         return access.name, value
     owner = _resolve(access.owner, frame)
@@ -314,7 +312,7 @@ class _Hooks:
 
     def timed_out(self, log: Sequence[Step], rec: Any) -> None:
         step = _last_of(log, rec.idx)
-        if step is not None:
+        if step is not None and not rec.sleeping:  # a sleep's end is no failure
             source = rec.wait_site.source if rec.wait_site is not None else ""
             step.notes.append(f"{call_on(source, 'wait')} → False (timed out)")
 
