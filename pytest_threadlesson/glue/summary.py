@@ -35,10 +35,18 @@ def explanation(kata: str, diagnosis: Diagnosis | None) -> str:
     """The section under a red kata's report: what this kind of bug is."""
     data = kt.lesson(kata)
     # The bug-class story is the kata's own only when this is the kata's own bug; an
-    # endless loop or a typo in k03 is not a lost update.
+    # endless loop or a typo in k03 is not a lost update. A wrong fix the trace shows
+    # (engine/story.py) comes first; its story replaces the kata's when that one would
+    # tell what did not happen (a timed wait does not wait forever).
+    from ..engine.story import stories
+
     story = data.explanation if diagnosis == data.diagnosis else ""
-    return _report.render_explanation(kata, data.title, diagnosis,
-                                      _report.what_went_wrong(diagnosis), story)
+    told = stories.take(str(diagnosis) if diagnosis is not None else None)
+    what = _report.what_went_wrong(diagnosis)
+    if told is not None:
+        story = told.text + (f"\n\n{story}" if story and told.keeps_kata_story else "")
+        what = what if told.keeps_kata_story else ""
+    return _report.render_explanation(kata, data.title, diagnosis, what, story)
 
 
 class KataReports:
