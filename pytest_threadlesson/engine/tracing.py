@@ -9,6 +9,7 @@ import dis
 import sys
 import tokenize
 import types
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -50,8 +51,31 @@ def opcodes_off(frame: types.FrameType | None) -> None:
         frame = frame.f_back
 
 
-opcode_ready: set[types.CodeType] = set()
-opcode_seen: set[types.CodeType] = set()
+class CodeSet:
+    """Code objects, by identity. Code objects compare by value: a fresh compile of the
+    same `exec` string equals the last one, and its first run under the tracer still
+    needs what a first run needs (the 3.12/3.13 opcode-event gaps below)."""
+
+    def __init__(self) -> None:
+        self._refs: dict[int, weakref.ref[types.CodeType]] = {}
+
+    def __contains__(self, code: types.CodeType) -> bool:
+        ref = self._refs.get(id(code))
+        return ref is not None and ref() is code
+
+    def add(self, code: types.CodeType) -> None:
+        key = id(code)
+        refs = self._refs
+
+        def forget(ref: weakref.ref[types.CodeType]) -> None:
+            if refs.get(key) is ref:
+                del refs[key]
+
+        refs[key] = weakref.ref(code, forget)
+
+
+opcode_ready = CodeSet()
+opcode_seen = CodeSet()
 _TRAMPOLINE_COPIES_LOCALS = sys.version_info < (3, 13)
 _OPCODES_OFF_NEEDED = sys.version_info[:2] == (3, 12)
 _assert_cache: dict[str, frozenset[int]] = {}
@@ -138,7 +162,7 @@ LOCAL_OPS = frozenset({
     # the exception being handled, and leaving the frame
     "PUSH_EXC_INFO", "POP_EXCEPT", "CHECK_EXC_MATCH", "CHECK_EG_MATCH",
     "JUMP_IF_NOT_EXC_MATCH", "RERAISE", "RAISE_VARARGS", "PREP_RERAISE_STAR",
-    "CLEANUP_THROW", "RETURN_VALUE", "RETURN_GENERATOR", "YIELD_VALUE",
+    "CLEANUP_THROW", "RETURN_VALUE", "RETURN_GENERATOR", "YIELD_VALUE", "ASYNC_GEN_WRAP",
 })
 # From 3.13 a conditional jump and `not` take an exact bool, made by a TO_BOOL (a point)
 # before them; up to 3.12 they test the object itself (`if shared_list:` reads its length).
@@ -180,14 +204,14 @@ _KIND_OF.update({op: "operator" for op in dis.opmap
 _SUBSCRIPT_OPERATOR = "[]"
 
 
-def point_kind(instruction: dis.Instruction) -> str | None:
-    """What shared state `instruction` may touch ("attribute", "global", "cell",
-    "subscript", "iteration", "operator", "call", or "other" for a byte-code this module
-    does not know), or None when it is local to its frame: no scheduling point."""
-    name = instruction.opname
+def point_kind(name: str, argrepr: str = "") -> str | None:
+    """What shared state the byte-code `name` (with `dis`'s `argrepr`) may touch:
+    "attribute", "global", "cell", "subscript", "iteration", "operator", "call", or "other"
+    for a byte-code this module does not know; None when it is local to its frame, no
+    scheduling point."""
     if name in LOCAL_OPS:
         return None
-    if name == "BINARY_OP" and instruction.argrepr == _SUBSCRIPT_OPERATOR:
+    if name == "BINARY_OP" and argrepr == _SUBSCRIPT_OPERATOR:
         return "subscript"
     return _KIND_OF.get(name, "other")
 
@@ -209,7 +233,7 @@ def scheduling_points(code: types.CodeType) -> dict[int, str]:
             if ins.opname == "EXTENDED_ARG":
                 prefix = ins.offset if prefix is None else prefix
                 continue
-            kind = point_kind(ins)
+            kind = point_kind(ins.opname, ins.argrepr)
             if kind is not None:
                 found[prefix if prefix is not None and _EVENT_AT_PREFIX else ins.offset] = kind
             prefix = None
