@@ -6,7 +6,7 @@ when a test needs it."""
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -15,7 +15,7 @@ from .curriculum import catalogue as kt
 from .curriculum.progress import Progress
 from .engine import starts
 from .engine.kick import main_thread_kick
-from .glue import per_test, pictures, summary
+from .glue import commands, learner, per_test, pictures, summary
 from .glue.activation import item_facts, needs_hooks
 from .glue.fixtures import contention, no_leaked_threads
 from .glue.lazy import lazy_modules
@@ -45,7 +45,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", line)
     settings = config.stash[settings_key] = make_settings(config)
     cache = getattr(config, "cache", None)
-    if cache is not None and getattr(config, "workerinput", None) is None:
+    if cache is not None and not hasattr(config, "workerinput") and not settings.show_progress:
         cache.set("threadlesson/seed", settings.seed)
     kt.install_finder([config.rootpath / ("solutions" if settings.solutions else "katas")],
                       settings.kata_files)
@@ -59,8 +59,24 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node: Any) -> None:
-    """pytest-xdist: every worker explores with the controller's seed."""
+    """pytest-xdist: every worker explores with the controller's seed, and prints the
+    controller's commands."""
     node.workerinput["threadlesson_seed"] = node.config.stash[settings_key].seed
+    node.workerinput.update(commands.for_workers(node.config))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> int | None:
+    """`--threadlesson-progress`: the remembered progress in one line, and no test run
+    (configured and unconfigured around it, as pytest's `--markers` is)."""
+    if not config.option.threadlesson_progress:
+        return None
+    config._do_configure()
+    try:
+        print(learner.progress_line(config), flush=True)
+    finally:
+        config._ensure_unconfigure()
+    return 0
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -96,6 +112,15 @@ def _in_curriculum_order(items: list[pytest.Item], positions: list[int]) -> None
         items[pos] = item
 
 
+@pytest.hookimpl(wrapper=True, trylast=True)
+def pytest_make_collect_report(
+        collector: pytest.Collector) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
+    """A kata's tests are counted here, innermost, before `--lf` filters the list."""
+    report = yield
+    summary.count_kata_tests(collector, report)
+    return report
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionstart(session: pytest.Session) -> None:
     if session.config.pluginmanager.has_plugin("dsession"):  # the xdist controller
@@ -120,4 +145,4 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int,
     yield from summary.focused(terminalreporter, progress)
     summary.write_interrupted(terminalreporter, config)
     if progress.status:
-        summary.kata_summary(terminalreporter, config, progress)
+        summary.kata_summary(terminalreporter, config, progress, exitstatus)

@@ -739,7 +739,7 @@ def test_a_failing_explore_prints_its_seed_trace_and_replay_command(
         "*step  Thread-1 * Thread-2 * Thread-3",
         "*test_race.py:*self.n += 1*",
         "*read Counter.n → *",
-        '*replay: pytest "test_race.py::test_x" --threadlesson-seed=4242',
+        '*replay: * -m pytest "test_race.py::test_x" --threadlesson-seed=4242',
     ])
 
 
@@ -748,7 +748,7 @@ def test_the_replay_command_reproduces_the_report(pytester: pytest.Pytester) -> 
     first = pytester.runpytest_subprocess(timeout=60)
     first.assert_outcomes(failed=1)
     block = report_block(first.stdout.str())
-    replay = re.search(r'replay: pytest "([^"]+)" (--threadlesson-seed=\d+)', block)
+    replay = re.search(r'replay: \S+ -m pytest "([^"]+)" (--threadlesson-seed=\d+)', block)
     assert replay is not None, block
     again = pytester.runpytest_subprocess(replay.group(1), replay.group(2), timeout=60)
     again.assert_outcomes(failed=1)
@@ -788,7 +788,7 @@ def test_each_repetition_of_a_race_fails_with_its_own_replay(
     result.assert_outcomes(failed=3)
     out = result.stdout.str()
     for n in (1, 2, 3):
-        assert f'replay: pytest "test_race.py::test_x[{n}-3]" --threadlesson-seed=77 ' \
+        assert f' -m pytest "test_race.py::test_x[{n}-3]" --threadlesson-seed=77 ' \
                "--count=3" in out
 
 

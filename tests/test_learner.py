@@ -127,6 +127,18 @@ def kata_summary(result: pytest.RunResult) -> list[str]:
     return block
 
 
+def printed(summary: list[str], label: str) -> str:
+    """The command the summary line starting with `label` prints."""
+    found = [line[len(label):] for line in summary if line.startswith(label)]
+    assert len(found) == 1, summary
+    return found[0]
+
+
+def shell(pytester: pytest.Pytester, command: str) -> pytest.RunResult:
+    """`command` as a learner pastes it: run by a POSIX shell in the kata tree."""
+    return pytester.run("/bin/sh", "-c", command, timeout=TIMEOUT)
+
+
 def kata_order(result: pytest.RunResult) -> list[str]:
     """The kata of each test, in the order the tests ran (from `-v` output)."""
     ran = re.compile(r"^katas/test_(k\d\d_\w+)\.py::\w+ (PASSED|FAILED|ERROR)")
@@ -190,22 +202,26 @@ def test_the_summary_gives_the_score_the_next_kata_and_commands_that_work(
     title = lesson("k01_join").title
     assert f"0/{TOTAL} katas solved" in summary, summary
     assert f'next: k01_join, "{title}"' in summary, summary
-    assert "  run only it:  pytest katas/test_k01_join.py" in summary, summary
-    assert "  get a hint:   pytest katas/test_k01_join.py --threadlesson-hints" in summary
+    only = printed(summary, "  run only it:  ")
+    hint = printed(summary, "  get a hint:   ")
+    # The pytest that ran (here `python -m pytest`), not whatever `pytest` is on the PATH.
+    assert only.endswith(" -m pytest katas/test_k01_join.py"), only
+    assert hint == f"{only} --threadlesson-hints", hint
 
-    # The two commands do what they say.
-    only = run(pytester, "-v", "katas/test_k01_join.py")
-    assert set(kata_order(only)) == {"k01_join"}, output(only)
-    hint = run(pytester, "katas/test_k01_join.py", "--threadlesson-hints")
-    hint.stdout.fnmatch_lines(["hint 1/3 for k01_join:"])
+    # The two commands do what they say, pasted into a shell as printed.
+    ran = shell(pytester, only + " -v")
+    assert set(kata_order(ran)) == {"k01_join"}, output(ran)
+    hinted = shell(pytester, hint)
+    hinted.stdout.fnmatch_lines(["hint 1/3 for k01_join:"])
 
 
 def test_quiet_summary_is_one_line(pytester: pytest.Pytester) -> None:
     make_tree(pytester)
     result = run(pytester, "-q", "katas/")
     lines = [line for line in result.outlines if "katas solved" in line]
-    assert lines == [f"threadlesson: 0/{TOTAL} katas solved; next: k01_join "
-                     "(pytest katas/test_k01_join.py)"], output(result)
+    assert len(lines) == 1, output(result)
+    assert re.fullmatch(rf"threadlesson: 0/{TOTAL} katas solved; next: k01_join "
+                        r"\((\S+ -m pytest katas/test_k01_join\.py)\)", lines[0]), lines
     assert not any(re.match(r"^=+ threadlesson: katas =+$", line) for line in result.outlines)
     assert "run only it" not in output(result)
 
@@ -493,7 +509,8 @@ def test_an_endless_loop_inside_an_explore_scenario_is_reported_where_it_spins(
     assert result.duration < 60, result.duration
     report = failure_sections(result)["test_no_increment_is_lost"]
     assert names(report, "k03_lost_update.py", line), report
-    assert "replay: pytest" in report, report
+    assert re.search(r'replay: \S+ -m pytest "katas/test_k03_lost_update\.py::'
+                     r'test_no_increment_is_lost" --threadlesson-seed=\d+', report), report
     assert "k03_lost_update: hang (the report above)" in kata_summary(result)
     assert_other_katas_ran(result, solved="k01", red={"k08_reentrant": "deadlock"})
 

@@ -135,7 +135,7 @@ def test_a_given_seed_is_the_one_explore_uses(pytester: pytest.Pytester) -> None
     result.stdout.fnmatch_lines([
         "threadlesson: seed 1234 (replay with --threadlesson-seed=1234)*",
         "threadlesson: race after 1 schedule (seed 1234)",
-        '*replay: pytest "test_seeded.py::test_explores" --threadlesson-seed=1234',
+        '*replay: * -m pytest "test_seeded.py::test_explores" --threadlesson-seed=1234',
     ])
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from ..defaults import DEFAULT_DEADLOCK_TIMEOUT
+from . import commands
 from .activation import MarkOptions, state_key
 from .lazy import lazy_modules
 from .settings import deadlock_timeout, settings_key
@@ -47,8 +48,10 @@ def contention(request: pytest.FixtureRequest) -> _contention.Contention:
 
 
 def replay_command(item: Any, seed: int) -> str:
-    """The command that replays `item`'s run exactly, pasteable as printed."""
-    args = [f'pytest "{item.nodeid}"', f"--threadlesson-seed={seed}"]
+    """The command that replays `item`'s run exactly, pasteable as printed: the pytest
+    that is running, the test's path from where it was run."""
+    args = [commands.node_id(item.config, item.path, item.nodeid),
+            f"--threadlesson-seed={seed}"]
     count = getattr(item.config.option, "count", None)
     if count and count > 1:
         args.append(f"--count={count}")
@@ -56,8 +59,8 @@ def replay_command(item: Any, seed: int) -> str:
     if settings.solutions:
         args.append("--threadlesson-solutions")
     for kata, path in settings.kata_files.items():
-        args.append(f"--threadlesson-kata-file={kata}={path}")
-    return " ".join(args)
+        args.append(f"--threadlesson-kata-file={kata}={commands.test_file(item.config, path)}")
+    return commands.pytest_command(item.config, *args)
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import random
+import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,11 @@ HELP = {
     "deadlock_timeout": "backstop, in seconds, for blocking the plugin cannot see (a busy "
                         "loop, a C call): report every thread and unwind (default "
                         f"{DEFAULT_DEADLOCK_TIMEOUT:g})",
+    "pair": "this pair's name in the progress line and the progress file (default: the "
+            "host name)",
+    "progress_file": "after every kata run, write this pair's progress as one JSON record "
+                     "to this file (or to PAIR.json in this folder), for a dojo's facilitator "
+                     "(python -m pytest_threadlesson.room reads them)",
     "html": "write a self-contained HTML page per failing test into this folder (one "
             "swimlane per thread, for a projector), with an index.html",
 }
@@ -80,6 +86,9 @@ class Settings:
     kata_files: dict[str, Path] = field(default_factory=dict)
     seed_source: str = "random"
     html: Path | None = None  # the folder for the pages of --threadlesson-html
+    pair: str = "pair"  # the name in the progress line and file
+    progress_file: Path | None = None  # a facilitator's copy of the progress
+    show_progress: bool = False  # --threadlesson-progress: print it, run nothing
 
 
 settings_key = pytest.StashKey[Settings]()
@@ -114,6 +123,13 @@ def add_options(parser: pytest.Parser) -> None:
     parser.addini("threadlesson_leak_ignore", HELP["leak_ignore"], type="linelist",
                   default=[])
     parser.addini("threadlesson_html", HELP["html"], type="string", default="")
+    group.addoption("--threadlesson-progress", dest="threadlesson_progress",
+                    action="store_true", default=False,
+                    help="print this checkout's kata progress in one line and exit")
+    for name, metavar in (("pair", "NAME"), ("progress_file", "PATH")):
+        group.addoption(f"--threadlesson-{name.replace('_', '-')}", dest=f"threadlesson_{name}",
+                        default=None, metavar=metavar, help=HELP[name])
+        parser.addini(f"threadlesson_{name}", HELP[name], type="string", default="")
 
 
 def parse(raw: Any, kind: str, source: str) -> Any:
@@ -241,6 +257,46 @@ def _html_problem(folder: Path) -> str:
     return ""
 
 
+def _given(config: pytest.Config, name: str) -> tuple[str, str, Path] | None:
+    """A setting's raw text, where it came from, and the folder a relative path in it is
+    relative to (the command line's: where pytest was run; the ini file's: its folder)."""
+    cli = getattr(config.option, f"threadlesson_{name}", None)
+    if cli is not None:
+        return (str(cli), f"--threadlesson-{name.replace('_', '-')} (command line)",
+                Path(config.invocation_params.dir))
+    ini = str(config.getini(f"threadlesson_{name}") or "")
+    if not ini.strip():
+        return None
+    where = config.inipath.name if config.inipath else "ini file"
+    base = config.inipath.parent if config.inipath else config.rootpath
+    return ini, f"threadlesson_{name} in {where}", base
+
+
+def _pair(config: pytest.Config) -> str:
+    given = _given(config, "pair")
+    if given is None:
+        return socket.gethostname().split(".")[0] or "pair"
+    name, source, _ = given
+    name = name.strip()
+    if not name or len(name) > 60 or not name.isprintable() or "/" in name or "\\" in name \
+            or name.startswith("."):
+        raise pytest.UsageError(f"threadlesson: {source} is {name!r}: expected a name of up "
+                                "to 60 printable characters, no slash (it names a file)")
+    return name
+
+
+def _progress_file(config: pytest.Config) -> Path | None:
+    given = _given(config, "progress_file")
+    if given is None:
+        return None
+    text, source, base = given
+    path = base / text.strip()
+    if not text.strip() or not path.parent.is_dir():
+        raise pytest.UsageError(f"threadlesson: {source} is {text.strip()!r}: expected a file "
+                                "(or a folder) in a folder that exists")
+    return path
+
+
 def make_settings(config: pytest.Config) -> Settings:
     seed, source = _seed(config)
     return Settings(
@@ -253,6 +309,9 @@ def make_settings(config: pytest.Config) -> Settings:
         full_reports=bool(config.option.threadlesson_full),
         kata_files=_kata_files(config),
         html=_html(config),
+        pair=_pair(config),
+        progress_file=_progress_file(config),
+        show_progress=bool(config.option.threadlesson_progress),
     )
 
 
