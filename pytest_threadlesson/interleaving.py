@@ -9,6 +9,7 @@ Pure functions from the run's steps (`engine.outcome.Step`) to `timeline.Row`s a
 from __future__ import annotations
 
 import os
+import re
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -39,6 +40,11 @@ class _Item:
         return bool(self.touched) or any(not _plain(note) for note in self.notes)
 
 
+def _code(source: str) -> str:
+    """A line of code without its trailing comment."""
+    return source.split("  #", 1)[0].rstrip()
+
+
 def _plain(note: str) -> bool:
     return note.startswith("starts ") or note.endswith(" to finish")
 
@@ -55,8 +61,13 @@ def rows_of(steps: Sequence[Step], failing: tuple[str, int] | None = None,
     seen). After the other threads' last step, the scenario's thread only joins and
     checks: that becomes two rows, the joins and the check (`failing`: the file and line
     that failed), with what the check read in the functions it called (a property)."""
+    # What nobody writes in this run is no shared state that changed (a setting, a
+    # closure's constant): its reads are not shown.
+    written = {name for s in steps for kind, name, _ in s.touched if kind == "write"}
     items = [_Item(s.thread, os.path.basename(s.site.filename), s.site.lineno,
-                   s.site.source, list(s.touched), list(s.notes)) for s in steps]
+                   _code(s.site.source),
+                   [t for t in s.touched if t[0] == "write" or t[1] in written],
+                   list(s.notes)) for s in steps]
     others = [i for i, item in enumerate(items) if item.lane != 0]
     if others and others[-1] < len(items) - 1:
         tail = items[others[-1] + 1:]
@@ -192,9 +203,12 @@ def render(rows: Sequence[Row], names: Sequence[str], width: int = WIDTH) -> lis
     prefix = 8
     columns = max(1, len(lanes))
     col = (width - prefix) // columns
-    if columns > 4 or col < 22:
+    longest = max(len(token) for row in rows for text in (row.where, row.code, row.note)
+                  for token in _tokens(text))
+    if columns > 4 or col < 22 or longest + 6 > col:  # a column too narrow for a word
         return out + _listing(rows, names, hidden, width)
-    out.append(("  step  " + "".join(f"{names[t]:<{col}}" for t in lanes)).rstrip())
+    if lanes:
+        out.append(("  step  " + "".join(f"{names[t]:<{col}}" for t in lanes)).rstrip())
     for n, row in enumerate(rows, hidden + 1):
         if row.lane == 0 or row.lane not in lanes:
             text = _cell(row, width - prefix, f"{names[row.lane]}: ")
@@ -225,10 +239,21 @@ def _cell(row: Row, width: int, lead: str = "") -> list[str]:
     return lines
 
 
+_STRING = re.compile(r"""("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')""")
+_KEEP = "\x00"  # a space that is no place to wrap (inside a string literal)
+
+
+def _tokens(text: str) -> list[str]:
+    """The pieces a line may wrap between: words, with string literals kept whole."""
+    return _STRING.sub(lambda m: m.group(0).replace(" ", _KEEP), text).split() or [""]
+
+
 def _wrap(text: str, width: int, indent: str = "") -> list[str]:
-    return textwrap.wrap(text, width=max(width, 10), initial_indent=indent,
-                         subsequent_indent=indent + "  ", break_long_words=False,
-                         break_on_hyphens=False) or [indent]
+    kept = _STRING.sub(lambda m: m.group(0).replace(" ", _KEEP), text)
+    lines = textwrap.wrap(kept, width=max(width, 10), initial_indent=indent,
+                          subsequent_indent=indent + "  ", break_long_words=False,
+                          break_on_hyphens=False) or [indent]
+    return [line.replace(_KEEP, " ") for line in lines]
 
 
 def _listing(rows: Sequence[Row], names: Sequence[str], hidden: int,

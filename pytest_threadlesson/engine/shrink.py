@@ -56,6 +56,11 @@ def _order(item: tuple[Key, int]) -> tuple[int, str, int]:
     return thread, repr(where), n
 
 
+def plan_preemptions(schedule: Sequence[Record]) -> int:
+    """How many times the schedule switched away from a thread that could have gone on."""
+    return preemptions(schedule)
+
+
 def preemptions(schedule: Sequence[Record]) -> int:
     """How many times the schedule switched away from a thread that could have gone on."""
     return sum(1 for r in schedule
@@ -185,29 +190,47 @@ def shrink(run: Callable[[Guided], tuple[object, object, Sequence[Record]] | Non
         result.schedule, result.outcome = list(got[2]), got[1]
         return True
 
-    # 0. one preemption may be all it takes: each alone, the first first; with the
-    # choices the failing run made when a thread could not go on, or the plain ones
-    # (and to another thread: a switch to main that let a third thread run, say)
-    if len(best_plan.preemptions) > 1:
-        whole = best_plan
-        threads = sorted({t for (t, _, _), u in whole.preemptions} |
-                         {u for _, u in whole.preemptions})
-        for other, free in ((False, ()), (False, whole.free), (True, ())):
-            for key, target in whole.preemptions:
-                for to in (t for t in threads if t != key[0]) if other else (target,):
-                    if size[0] <= 1 or runs >= budget:
-                        break
-                    if not other or to != target:
-                        attempt(Plan(((key, to),), free))
-    improved = True
-    while improved and runs < budget:
-        improved = False
-        # 1. fewer preemptions: drop each, the last first (a late switch rarely matters)
-        i = len(best_plan.preemptions) - 1
+    def drop_each() -> bool:
+        """Fewer preemptions: drop each, the last first (a late switch rarely matters)."""
+        improved, i = False, len(best_plan.preemptions) - 1
         while i >= 0 and runs < budget:
             if i < len(best_plan.preemptions) and attempt(best_plan.without_preemption(i)):
                 improved = True
             i -= 1
+        return improved
+
+    original = best_plan
+    workers_first = sorted(original.preemptions, key=lambda item: item[0][0] == 0)
+    # 0. one preemption may be all it takes: each alone (the other threads' first: the
+    # scenario's own thread mostly starts and joins)
+    for keep in workers_first:
+        if size[0] > 1 and runs < budget:
+            attempt(Plan((keep,), ()))
+    # 1. fewer preemptions by delta debugging (Zeller's ddmin): drop chunks of them,
+    # halves first, then finer
+    chunks = 2
+    while len(best_plan.preemptions) >= 2 and runs < budget:
+        items = best_plan.preemptions
+        step = -(-len(items) // chunks)
+        for at in range(0, len(items), step):
+            if attempt(Plan(items[:at] + items[at + step:], best_plan.free)):
+                chunks = max(chunks - 1, 2)
+                break
+        else:
+            if chunks >= len(items):
+                break
+            chunks = min(len(items), chunks * 2)
+    # 2. one preemption to another thread than the failing run's (a switch to main that
+    # let a third thread run, say)
+    threads = sorted({t for (t, _, _), _ in original.preemptions} |
+                     {u for _, u in original.preemptions} - {0})
+    for key, target in workers_first:
+        for to in threads:
+            if size[0] > 1 and runs < budget and to not in (key[0], target):
+                attempt(Plan(((key, to),), ()))
+    improved = True
+    while improved and runs < budget:
+        improved = drop_each()
         # 2. fewer steps: the plain choice where a thread could not go on
         i = len(best_plan.free) - 1
         while i >= 0 and runs < budget:
