@@ -253,15 +253,22 @@ def _line_span(code: types.CodeType, line: int | None) -> frozenset[int]:
     found = _span_cache.get(key)
     if found is None:
         found = _span_cache[key] = frozenset(
-            i.offset for i in dis.get_instructions(code) if _line_of(i) == line)
+            offset for offset, at in _lines(code) if at == line)
     return found
 
 
-def _line_of(ins: dis.Instruction) -> int | None:
-    positions = getattr(ins, "positions", None)
-    if positions is not None and positions.lineno is not None:
-        return int(positions.lineno)
-    return ins.starts_line if isinstance(ins.starts_line, int) else None
+def _lines(code: types.CodeType) -> list[tuple[int, int | None]]:
+    """Each instruction's offset and line (3.10 marks only where a line starts)."""
+    out: list[tuple[int, int | None]] = []
+    current: int | None = None
+    for ins in dis.get_instructions(code):
+        positions = getattr(ins, "positions", None)
+        if positions is not None:
+            current = positions.lineno
+        elif isinstance(ins.starts_line, int) and not isinstance(ins.starts_line, bool):
+            current = ins.starts_line
+        out.append((ins.offset, current))
+    return out
 
 
 _CALL = re.compile(r"\b(acquire|wait|wait_for|get|put|join|sleep|result)\(([^()]*)\)")

@@ -222,8 +222,7 @@ def shrink(run: Callable[[Guided], tuple[object, object, Sequence[Record]] | Non
             chunks = min(len(items), chunks * 2)
     # 2. one preemption to another thread than the failing run's (a switch to main that
     # let a third thread run, say)
-    threads = sorted({t for (t, _, _), _ in original.preemptions} |
-                     {u for _, u in original.preemptions} - {0})
+    threads = sorted({t for r in schedule if isinstance(r, Choice) for t in r.runnable} - {0})
     for key, target in workers_first:
         for to in threads:
             if size[0] > 1 and runs < budget and to not in (key[0], target):
