@@ -875,10 +875,10 @@ def test_steps_show_one_column_per_thread(bank: Path) -> None:
 def test_a_step_shows_what_it_did_to_shared_state_and_the_conflict_is_named(
         bank: Path) -> None:
     def step(thread: int, kind: str, value: str) -> Step:
-        return Step(thread, site(bank, 4), touched=[(kind, "Account.balance", value)])
+        return Step(thread, site(bank, 4), touched=((kind, "Account.balance", value),))
 
-    steps = [Step(0, site(bank, 2), notes=["starts Thread-1"]),
-             Step(0, site(bank, 3), notes=["starts Thread-2"]),
+    steps = [Step(0, site(bank, 2), notes=("starts Thread-1",)),
+             Step(0, site(bank, 3), notes=("starts Thread-2",)),
              step(1, "read", "10"), step(2, "read", "10"), step(2, "write", "5"),
              step(1, "write", "5"), Step(0, site(bank, 5))]
     lines = render_steps(steps, ["main", "Thread-1", "Thread-2"])

@@ -134,10 +134,12 @@ def test_replaying_the_shrunk_choices_gives_the_shrunk_report() -> None:
     assert again is not None and again.report == failure.report
 
 
-def test_without_a_shrinking_budget_the_report_is_the_schedule_found() -> None:
+def test_without_a_shrinking_budget_the_report_is_the_schedule_found_with_its_notes() -> None:
     failure = failure_of(lost_update(K03.Counter), seed=2, shrink_budget=0)
-    assert failure.shrunk is None
-    assert plan_preemptions(failure.choices) >= 1
+    shrunk = failure.shrunk
+    assert shrunk is not None and shrunk.runs == 0
+    assert plan_preemptions(failure.choices) == shrunk.preemptions_before > 1
+    assert "read Counter._value" in failure.report
 
 
 def test_a_plan_the_program_does_not_take_answers_plainly() -> None:

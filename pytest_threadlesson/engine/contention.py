@@ -205,10 +205,10 @@ class Contention:
     def _shrunk(self, scenario: Callable[[], Any], outcome: rt.RunOutcome,
                 failure: ScheduleFailure, explicit_seed: int | None) -> ScheduleFailure:
         """`failure`, the failure of `outcome`, as its simplest schedule (`shrink.py`),
-        replayed once more to note what each step did (a Replay run notes it)."""
-        if failure.diagnosis in (Diagnosis.BROKEN, Diagnosis.HANG, Diagnosis.EXCEPTION) \
-                or self.shrink_budget < 1:  # no interleaving makes these simpler
-            return failure
+        replayed once more to note what each step did (a Replay run notes it). With a
+        budget of 0 the schedule found is only replayed, for its notes."""
+        if failure.diagnosis in (Diagnosis.BROKEN, Diagnosis.HANG, Diagnosis.EXCEPTION):
+            return failure  # no interleaving makes these simpler
 
         def attempt(strategy: Guided) -> tuple[object, object, Sequence[Record]] | None:
             try:

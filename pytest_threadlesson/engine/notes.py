@@ -306,14 +306,14 @@ class _Hooks:
     def started(self, log: Sequence[Step], running: Any, rec: Any) -> None:
         step = _last_of(log, running.idx) if running is not None else None
         if step is not None:
-            step.notes.append(f"starts {rec.name}")
+            step.note(f"starts {rec.name}")
 
     def parks(self, log: Sequence[Step], rec: Any, waitable: Any,
               timeout: float | None) -> None:
         step = _last_of(log, rec.idx)
         if step is not None:
             try:
-                step.notes.append(_wait_note(rec, waitable, timeout))
+                step.note(_wait_note(rec, waitable, timeout))
             except Exception:  # a note is a courtesy
                 pass
 
@@ -321,7 +321,7 @@ class _Hooks:
         step = _last_of(log, rec.idx)
         if step is not None and not rec.sleeping:  # a sleep's end is no failure
             source = rec.wait_site.source if rec.wait_site is not None else ""
-            step.notes.append(f"{call_on(source, 'wait')} → False (timed out)")
+            step.note(f"{call_on(source, 'wait')} → False (timed out)")
 
 
 class Notes(_Hooks):

@@ -40,11 +40,15 @@ class Step:
 
     thread: int
     site: Site
-    touched: list[tuple[str, str, str | None]] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    # tuples, shared while empty: a run that is not noted makes a Step per line it runs
+    touched: tuple[tuple[str, str, str | None], ...] = ()
+    notes: tuple[str, ...] = ()
 
     def add(self, kind: str, name: str, value: str | None) -> None:
-        self.touched.append((kind, name, value))
+        self.touched += ((kind, name, value),)
+
+    def note(self, text: str) -> None:
+        self.notes += (text,)
 
 
 class FailureKind(str, enum.Enum):
