@@ -78,7 +78,8 @@ def draw(item: pytest.Item, rep: pytest.TestReport,
             f"threadlesson: could not write the page of {item.nodeid} in {folder}: {error}"),
             stacklevel=1)
         return
-    setattr(rep, PAGE_ATTR, {"file": name, "diagnosis": drawn[0].diagnosis})
+    # plain strings: the report crosses to xdist's controller
+    setattr(rep, PAGE_ATTR, {"file": name, "diagnosis": str(drawn[0].diagnosis)})
 
 
 def _of_error(excinfo: pytest.ExceptionInfo[BaseException] | None,
