@@ -5,7 +5,7 @@ list, in input order. On a fast laptop it seems to work; under the scheduler the
 gets back a list with holes (`None`) in it. Make it return only once every square is in
 its place, still with one thread per number.
 
-Tutorial: Basic Threading, "Creating and Starting Threads".
+Lesson: docs/lessons/1-threads-that-run.md, "Waiting for a thread: join".
 """
 
 import threading

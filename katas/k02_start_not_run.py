@@ -1,11 +1,11 @@
 """Workers that never meet: a Thread subclass and a launcher that runs nothing in parallel.
 
 Each `Worker` waits at a shared barrier until all n workers have arrived, then writes its
-name to the log. `run_workers` was written against the tutorial's `WorkerThread`, but
+name to the log. `run_workers` was written the way many examples subclass Thread, but
 `start()` blew up, so the launcher calls `run()` instead, and now it waits forever. Make
 `run_workers(n)` return the names of the n workers that passed the barrier.
 
-Tutorial: Basic Threading, "Thread Class Inheritance".
+Lesson: docs/lessons/1-threads-that-run.md, "start(), not run()".
 """
 
 import threading

@@ -1,10 +1,10 @@
 """A hit counter that loses hits when two threads count at once.
 
-`Counter` is the tutorial's shared counter wrapped in a class. Called from one thread it
+`Counter` is the classic shared counter wrapped in a class. Called from one thread it
 is exact; called from several threads at once, some increments vanish. Make every
 `increment()` count, whichever threads call it and however they interleave.
 
-Tutorial: Thread Synchronization, "The Problem: Race Conditions".
+Lesson: docs/lessons/2-races.md, "Lost updates".
 """
 
 

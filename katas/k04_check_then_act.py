@@ -5,7 +5,7 @@ money out, and the author thought checking was just a read, so it needed no lock
 withdrawals at the same moment can both pass the check and overdraw the account. Make the
 balance never go below zero, with every successful withdrawal really paid out.
 
-Tutorial: Thread Synchronization, "Solution: Locks".
+Lesson: docs/lessons/2-races.md, "Check, then act".
 """
 
 import threading

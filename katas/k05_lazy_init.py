@@ -5,7 +5,7 @@ the first `get()`. When two threads call `get()` at the same time on a fresh `La
 may run the factory, and they end up holding two different objects. Make the factory run
 exactly once, with every caller getting that same object.
 
-Tutorial: Thread Synchronization, "Solution: Locks".
+Lesson: docs/lessons/2-races.md, "Lazy initialisation".
 """
 
 from collections.abc import Callable

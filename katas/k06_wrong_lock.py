@@ -5,7 +5,7 @@ The warehouse service lost stock under load, so someone wrapped every method of
 still gets sold twice. Make `add`, `remove` and `count` really exclusive, so that no
 update is lost and no item is sold twice.
 
-Tutorial section: "Solution: Locks".
+Lesson: docs/lessons/2-races.md, "What a lock guards".
 """
 
 import threading

@@ -7,7 +7,7 @@ of versions that the registry was never in. Make `snapshot()` safe while other t
 register and unregister: it must return a copy that shows a state the registry really
 was in at some moment.
 
-Tutorial section: "The Problem: Race Conditions" (and "Solution: Locks").
+Lesson: docs/lessons/2-races.md, "Iterating shared containers".
 """
 
 from typing import Any

@@ -6,7 +6,7 @@ both of its steps so that nobody ever sees the value half-way (odd). The first c
 `increment_twice()` work, and keep it atomic: no other thread may ever read the value
 between its two steps, and no increment from another thread may be lost.
 
-Tutorial section: "RLock (Reentrant Lock)".
+Lesson: docs/lessons/3-locks-that-bite-back.md, "RLock: taking a lock you already hold".
 """
 
 import threading

@@ -6,7 +6,7 @@ arrived in the other. Then Alice paid Bob while Bob paid Alice, and both payment
 forever. Make transfers in any directions, at the same time, finish, and keep every
 transfer atomic: the sum of all balances never changes.
 
-Tutorial section: "Common Pitfalls: 1. Deadlocks".
+Lesson: docs/lessons/3-locks-that-bite-back.md, "Lock ordering and deadlock".
 """
 
 import threading

@@ -6,7 +6,7 @@ politely picks up the left fork first, then the right one. Some evenings everybo
 still sitting there, holding one fork, waiting. Make `dine()` always finish with every
 philosopher having eaten every meal, each philosopher in their own thread.
 
-Tutorial section: "Common Pitfalls: 1. Deadlocks".
+Lesson: docs/lessons/3-locks-that-bite-back.md, "A circle of locks".
 """
 
 import threading

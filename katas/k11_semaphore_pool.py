@@ -5,7 +5,7 @@ callers wait their turn. It works in every demo, but in production, after a few 
 queries, every request hangs and the database says nobody is connected.
 Fix `ConnectionPool` so that a failing caller can never starve the others.
 
-Tutorial: Advanced Synchronization Primitives > Semaphore.
+Lesson: docs/lessons/4-coordination.md, "Semaphores".
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ it works; add a second consumer and, now and then, one of them crashes on an emp
 the buffer overflows, or everyone ends up waiting. Fix `BoundedBuffer` so that any
 number of producers and consumers can share it.
 
-Tutorial: Advanced Synchronization Primitives > Condition Variables.
+Lesson: docs/lessons/4-coordination.md, "Condition variables and the while-loop rule".
 """
 
 from __future__ import annotations

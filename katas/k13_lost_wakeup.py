@@ -5,7 +5,7 @@ start-up code calls `open()` when it is. Usually the workers are already waiting
 on a fast machine start-up sometimes finishes first, and then the workers wait forever.
 Fix `Gate` so that it does not matter who comes first.
 
-Tutorial: Advanced Synchronization Primitives > Condition Variables.
+Lesson: docs/lessons/4-coordination.md, "Lost wake-ups".
 """
 
 from __future__ import annotations

@@ -1,12 +1,12 @@
 """A work queue that never says it is done.
 
-`process_all` hands the items to a few worker threads through a queue, the way the
-tutorial does: a `None` sentinel tells the workers to stop, and `queue.join()` waits
+`process_all` hands the items to a few worker threads through a queue, the way many
+examples do: a `None` sentinel tells the workers to stop, and `queue.join()` waits
 until every task is done. Every item gets handled, and yet `process_all` never returns.
 Fix it so that it returns the results once all the work is done, with no thread left
 behind.
 
-Tutorial: Thread Communication > Using Queue.
+Lesson: docs/lessons/4-coordination.md, "Queues, task_done and join".
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ When a file cannot be read, nobody finds out: the result is simply missing an en
 the backup that trusted it is missing a file. Fix it so that a failed read reaches the
 caller: `checksum_all` raises the exception of the first failing path, in input order.
 
-Tutorial: Thread Pools > Using ThreadPoolExecutor.
+Lesson: docs/lessons/5-pools-and-lifecycles.md, "Futures: results and exceptions".
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ number of sections, with sections still rendered at the same time and never more
 `workers` at once. The output stays the same: each section as "## title" and then its
 rendered text, in input order, separated by blank lines.
 
-Tutorial: Thread Pools, "Using ThreadPoolExecutor".
+Lesson: docs/lessons/5-pools-and-lifecycles.md, "Pool starvation".
 """
 
 from collections.abc import Callable

@@ -6,7 +6,7 @@ goes on beating after `stop()`, after the test, after everything: nothing can st
 Make `stop()` end the thread and return only once it has ended, promptly, even when the
 interval is a minute long.
 
-Tutorial: Common Pitfalls, "2. Resource Leaks".
+Lesson: docs/lessons/5-pools-and-lifecycles.md, "Stopping a worker".
 """
 
 import threading

@@ -6,7 +6,7 @@ burst of events, calls `close()` and exits, and the last events never reach the 
 Make `close()` return only once every recorded event is in the file and the writer thread
 has ended.
 
-Tutorial: Best Practices, "3. Use Daemon Threads Carefully".
+Lesson: docs/lessons/5-pools-and-lifecycles.md, "Daemon threads and shutdown".
 """
 
 import os

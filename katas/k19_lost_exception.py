@@ -7,7 +7,7 @@ the exception of the first failing job (first in the order of `jobs`, not in tim
 every job has finished; jobs still run at the same time, and every job runs even when
 another one fails.
 
-Tutorial: Basic Threading, "Creating and Starting Threads" (and Common Pitfalls).
+Lesson: docs/lessons/5-pools-and-lifecycles.md, "Exceptions nobody sees".
 """
 
 import threading

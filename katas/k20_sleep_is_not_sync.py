@@ -6,7 +6,7 @@ It always works on the laptop. On a loaded machine, requests fail with "request(
 start-up finished". Make `request()` work after `start()`, however long the start-up
 takes.
 
-Tutorial: Common Pitfalls (and the `time.sleep` of every example in Basic Threading).
+Lesson: docs/lessons/5-pools-and-lifecycles.md, "Sleep is not synchronisation".
 """
 
 import threading

@@ -6,7 +6,7 @@ writer and no reader. Writers do keep out of each other's way, but sometimes a r
 finds the table half rewritten. Fix `ReadWriteLock` so that `write()` is always alone and
 `read()` never meets a writer, while readers can still read side by side.
 
-Tutorial: Advanced Synchronization Primitives > Condition Variables.
+Lesson: docs/lessons/4-coordination.md, "Readers and a writer".
 """
 
 from __future__ import annotations

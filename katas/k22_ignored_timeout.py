@@ -8,7 +8,7 @@ added up, and the log filled with `RuntimeError: release unlocked lock`. Fix `po
 that a posting is never lost or half-applied: it is either recorded in full, or the
 caller gets a `TimeoutError` and knows it was not.
 
-Tutorial: Advanced Synchronization Primitives > Solution: Locks, and Common Pitfalls.
+Lesson: docs/lessons/3-locks-that-bite-back.md, "Timeouts: when acquire says False".
 """
 
 from __future__ import annotations

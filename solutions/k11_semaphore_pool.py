@@ -1,7 +1,7 @@
 """A connection pool that runs dry (solution).
 
 The permit and the connection are now given back in every case, including when the
-caller's with-block raises. Tutorial: Advanced Synchronization Primitives > Semaphore.
+caller's with-block raises. Lesson: docs/lessons/4-coordination.md, "Semaphores".
 """
 
 from __future__ import annotations

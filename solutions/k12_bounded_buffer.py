@@ -1,6 +1,6 @@
 """A bounded buffer that loses track (solution).
 
-Tutorial: Advanced Synchronization Primitives > Condition Variables.
+Lesson: docs/lessons/4-coordination.md, "Condition variables and the while-loop rule".
 """
 
 from __future__ import annotations

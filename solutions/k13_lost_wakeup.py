@@ -1,6 +1,6 @@
 """A gate that forgets it was opened (solution).
 
-Tutorial: Advanced Synchronization Primitives > Condition Variables.
+Lesson: docs/lessons/4-coordination.md, "Lost wake-ups".
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """A work queue that never says it is done (solution).
 
-Tutorial: Thread Communication > Using Queue.
+Lesson: docs/lessons/4-coordination.md, "Queues, task_done and join".
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Checksums with holes in them (solution).
 
-Tutorial: Thread Pools > Using ThreadPoolExecutor.
+Lesson: docs/lessons/5-pools-and-lifecycles.md, "Futures: results and exceptions".
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Pool starvation (tutorial: Thread Pools): solution."""
+"""Solution. Lesson: docs/lessons/5-pools-and-lifecycles.md, "Pool starvation"."""
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor

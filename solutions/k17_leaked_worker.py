@@ -1,4 +1,4 @@
-"""Leaked worker (tutorial: Common Pitfalls, 2. Resource Leaks): solution."""
+"""Solution. Lesson: docs/lessons/5-pools-and-lifecycles.md, "Stopping a worker"."""
 
 import threading
 from collections.abc import Callable

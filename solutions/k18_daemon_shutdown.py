@@ -1,4 +1,4 @@
-"""Daemon shutdown (tutorial: Best Practices, 3. Use Daemon Threads Carefully): solution."""
+"""Solution. Lesson: docs/lessons/5-pools-and-lifecycles.md, "Daemon threads and shutdown"."""
 
 import os
 import queue

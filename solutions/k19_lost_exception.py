@@ -1,4 +1,4 @@
-"""Lost exception (tutorial: Basic Threading, Common Pitfalls): solution."""
+"""Solution. Lesson: docs/lessons/5-pools-and-lifecycles.md, "Exceptions nobody sees"."""
 
 import threading
 from collections.abc import Callable

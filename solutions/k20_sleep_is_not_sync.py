@@ -1,4 +1,4 @@
-"""Sleep is not synchronisation (tutorial: Basic Threading, Common Pitfalls): solution."""
+"""Solution. Lesson: docs/lessons/5-pools-and-lifecycles.md, "Sleep is not synchronisation"."""
 
 import threading
 import time

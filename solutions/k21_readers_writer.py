@@ -1,6 +1,6 @@
 """A readers-writer lock that lets a writer in among the readers (solution).
 
-Tutorial: Advanced Synchronization Primitives > Condition Variables.
+Lesson: docs/lessons/4-coordination.md, "Readers and a writer".
 """
 
 from __future__ import annotations

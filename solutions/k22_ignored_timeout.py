@@ -1,6 +1,6 @@
 """A ledger that gives up waiting, and carries on anyway (solution).
 
-Tutorial: Advanced Synchronization Primitives > Solution: Locks, and Common Pitfalls.
+Lesson: docs/lessons/3-locks-that-bite-back.md, "Timeouts: when acquire says False".
 """
 
 from __future__ import annotations
