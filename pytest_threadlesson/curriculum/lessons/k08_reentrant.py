@@ -10,7 +10,7 @@ HINTS = (
     "A plain Lock does not know who holds it: acquiring it again from the thread that already "
     "holds it waits forever. You need a lock its owner may re-acquire, or code that never "
     "acquires it twice. Either way it must stay held across both steps.",
-    "Use the kind of lock the lesson's RLock section uses for exactly this Counter, or move "
+    "Use the kind of lock the lesson's RLock section introduces, in place of the Lock, or move "
     "the `+= 1` into a private helper that expects the lock to be held already, and call it "
     "from both public methods.",
 )
