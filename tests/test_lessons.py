@@ -140,6 +140,15 @@ def test_the_section_a_kata_names_says_it_practises_that_kata(kata: str) -> None
         f"{data.page}, '{data.section}' does not say it is practised in {kata[:3]}")
 
 
+@pytest.mark.parametrize("page", sorted(CONCEPTS))
+def test_every_section_of_a_lesson_says_which_kata_practises_it(page: str) -> None:
+    titles = [title for title in headings(LESSONS / page) if title != "Next"]
+    silent = [title for title in titles
+              if not re.search(r"Practised in [^\n]*\*\*k\d\d\*\*|Practised in every kata",
+                               section_text(LESSONS / page, title))]
+    assert titles and not silent, f"{page}: no 'Practised in' kata for {silent}"
+
+
 @pytest.mark.parametrize("kata", KATA_IDS)
 def test_a_solution_or_variant_that_names_a_lesson_names_its_katas(kata: str) -> None:
     data = lesson(kata)
