@@ -14,6 +14,7 @@ shows, so the page and the terminal tell one story.
 
 from __future__ import annotations
 
+import dataclasses
 import types
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -96,7 +97,7 @@ def of_deadlock(report: DeadlockReport, diagnosis: str, text: str) -> Timeline:
             holds.append(Hold(lane, name, len(rows)))
             rows.append(Row(lane, _where(site), _code(site), f"acquire {name}"))
     for lane, t in enumerate(report.threads):
-        stack = [line for line in report.stacks.get(t.name, ())]
+        stack = list(report.stacks.get(t.name, ()))
         if t.waiting_on is not None:
             timed = " (with a timeout)" if t.timed else ""
             rows.append(Row(lane, _where(t.wait_site), _code(t.wait_site),
@@ -218,3 +219,31 @@ def of_unretrieved(items: Sequence[tuple[str, BaseException]], text: str) -> Tim
 def of_text(diagnosis: str, text: str) -> Timeline:
     """A failure known only as text (a test's own error, a kata that does not run)."""
     return Timeline(diagnosis, headline_of(text, diagnosis), (), text=text)
+
+
+def merged(timelines: Sequence[Timeline]) -> Timeline:
+    """Several timelines of one diagnosis as one picture (exceptions in three threads:
+    three lanes side by side, not three pages of one lane): lanes of the same name are
+    one lane, rows follow each other, the texts are joined. A deadlock's cycles are kept
+    apart: merge only timelines without one."""
+    if len(timelines) == 1:
+        return timelines[0]
+    lanes: list[str] = []
+    rows: list[Row] = []
+    holds: list[Hold] = []
+    leaks: list[LeakedLane] = []
+    for timeline in timelines:
+        lane_of = {n: _lane(lanes, name) for n, name in enumerate(timeline.lanes)}
+        base = len(rows)
+        rows.extend(dataclasses.replace(row, lane=lane_of.get(row.lane, row.lane))
+                    for row in timeline.rows)
+        holds.extend(dataclasses.replace(
+            hold, lane=lane_of.get(hold.lane, hold.lane), start=hold.start + base,
+            end=None if hold.end is None else hold.end + base) for hold in timeline.holds)
+        leaks.extend(dataclasses.replace(leak, lane=lane_of.get(leak.lane, leak.lane))
+                     for leak in timeline.leaks)
+    first = timelines[0]
+    headline = "; ".join(dict.fromkeys(t.headline for t in timelines))
+    return Timeline(first.diagnosis, headline, tuple(lanes), tuple(rows), tuple(holds),
+                    leaks=tuple(leaks), text="\n\n".join(t.text for t in timelines),
+                    extra=dict(first.extra))

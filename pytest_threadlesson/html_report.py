@@ -345,10 +345,11 @@ def render_index(pages: Sequence[tuple[str, str, str]], *, title: str) -> str:
     items = "\n".join(
         f'<li><a href="{_e(name)}">{_e(test)}</a> <span class="diagnosis" style="background:'
         f'{_DIAGNOSIS_COLOURS.get(diagnosis, "#212121")};font-size:20px">{_e(diagnosis)}'
-        "</span></li>" for name, test, diagnosis in pages)
+        "</span></li>" for name, test, diagnosis in pages) or "<li>No test failed.</li>"
     return (
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
         "<meta name=\"generator\" content=\"pytest-threadlesson\">\n"
         f"<title>{_e(title)}</title>\n<style>{_CSS}li {{ margin: 10px 0; }}</style>\n"
-        f"</head>\n<body>\n<h1>{_e(title)}</h1>\n<ul class=\"pages\">\n{items}\n</ul>\n"
+        f"</head>\n<body>\n<p class=\"headline\">{_e(title)}</p>\n<ul class=\"pages\">\n"
+        f"{items}\n</ul>\n"
         "</body>\n</html>\n")

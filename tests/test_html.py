@@ -335,6 +335,27 @@ def test_futures_nobody_asked_are_in_their_workers_lanes() -> None:
     assert "KeyError" in timeline.headline
 
 
+def test_exceptions_in_several_threads_are_one_picture_a_lane_each() -> None:
+    exc = _raise_in_the_learners_code()
+    merged = ft.merged([ft.of_thread_exception("job-0", exc, SITE, "first"),
+                        ft.of_thread_exception("job-1", exc, SITE, "second")])
+    assert merged.lanes == ("the test", "job-0", "job-1")
+    assert [(r.lane, r.conflict) for r in merged.rows] == [
+        (0, False), (1, True), (0, False), (2, True)]
+    assert merged.text == "first\n\nsecond"
+
+
+def test_merged_timelines_keep_each_hold_on_its_own_rows() -> None:
+    one = Timeline("leak", "a", ("A",), (Row(0), Row(0)), holds=(Hold(0, "L", 0, 1),))
+    two = Timeline("leak", "b", ("B", "A"), (Row(0), Row(1)), holds=(Hold(1, "M", 1),),
+                   leaks=(LeakedLane(0, True),))
+    merged = ft.merged([one, two])
+    assert merged.lanes == ("A", "B")
+    assert [r.lane for r in merged.rows] == [0, 0, 1, 0]
+    assert merged.holds == (Hold(0, "L", 0, 1), Hold(0, "M", 3))
+    assert merged.leaks == (LeakedLane(1, True),) and merged.headline == "a; b"
+
+
 # ---------------------------------------------------------------------------------------
 # The file names and the index
 
@@ -359,6 +380,11 @@ def test_the_index_links_every_page_of_the_run() -> None:
                                ("b-2.html", "t.py::test_<b>", "leak")], title="run"))
     assert [a.attrs["href"] for a in index.find("a")] == ["a-1.html", "b-2.html"]
     assert [a.text for a in index.find("a")] == ["t.py::test_a", "t.py::test_<b>"]
+
+
+def test_an_index_of_a_run_without_failures_says_so() -> None:
+    index = Page(render_index([], title="run"))
+    assert not index.find("a") and index.find("li")[0].text == "No test failed."
 
 
 def test_the_closing_line_is_a_path_to_open(tmp_path: Path) -> None:
@@ -552,6 +578,30 @@ def test_under_xdist_each_worker_writes_its_own_pages_and_the_index_has_them_all
     result.assert_outcomes(failed=7, passed=2, errors=1)
     _check_every_diagnosis(pytester.path / "report")
     result.stdout.fnmatch_lines(["threadlesson: 8 pages of failing tests, open *index.html"])
+
+
+def test_exceptions_in_two_threads_of_a_test_are_one_picture(
+        pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_two="""
+        import threading, pytest
+
+        @pytest.mark.threadlesson
+        def test_two_fail():
+            def work():
+                raise KeyError("missing")
+            threads = [threading.Thread(target=work, name=f"job-{n}") for n in range(2)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+    """)
+    run_isolated(pytester, "--threadlesson-html=report").assert_outcomes(failed=1)
+    page = Page((pytester.path / "report" / page_name("test_two.py::test_two_fail"))
+                .read_text(encoding="utf-8"))
+    assert len(page.find("section", "failure")) == 1
+    lanes = lanes_of(page)  # the two threads in the order they failed
+    assert lanes[0] == "the test" and sorted(lanes[1:]) == ["job-0", "job-1"]
+    assert sorted(s.attrs["data-lane"] for s in highlighted(page)) == ["1", "2"]
 
 
 def test_without_the_option_no_page_is_written(pytester: pytest.Pytester) -> None:

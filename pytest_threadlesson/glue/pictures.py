@@ -64,7 +64,7 @@ def draw(item: pytest.Item, rep: pytest.TestReport,
         return
     found = item.stash.get(found_key, [])
     item.stash[found_key] = []
-    new = [*_of_error(excinfo, diagnosis), *found]
+    new = [*_of_error(excinfo, diagnosis), *_together(found)]
     if not new:  # the test's own error (or a finding with no picture): its text
         word = diagnosis or ("failed" if rep.when == "call" else f"error at {rep.when}")
         new = [pictured.of_text(str(word), rep.longreprtext)]
@@ -97,6 +97,20 @@ def _of_error(excinfo: pytest.ExceptionInfo[BaseException] | None,
         word = "hang" if exc.report.kind == "timeout" else "deadlock"
         return [pictured.of_deadlock(exc.report, diagnosis or word, str(exc))]
     return []
+
+
+def _together(found: list[Timeline]) -> list[Timeline]:
+    """Exceptions in several threads as one picture, a lane each (the terminal lists them
+    one by one; side by side they tell one story)."""
+    groups: list[list[Timeline]] = []
+    for timeline in found:
+        previous = groups[-1][-1] if groups else None
+        if previous is not None and timeline.diagnosis == previous.diagnosis \
+                == "lost-exception" and timeline.lanes and previous.lanes:
+            groups[-1].append(timeline)
+        else:
+            groups.append([timeline])
+    return [pictured.merged(group) for group in groups]
 
 
 def _write(folder: Path, name: str, text: str) -> None:
