@@ -228,17 +228,11 @@ def _leak_ignore(config: pytest.Config) -> tuple[IgnoreRule, ...]:
 def _html(config: pytest.Config) -> Path | None:
     """The folder for the pages: from the command line relative to where pytest was
     started, from the ini file relative to that file's folder."""
-    raw = config.option.threadlesson_html
-    if raw is not None:
-        base, source = Path(config.invocation_params.dir), "--threadlesson-html (command line)"
-    else:
-        raw = config.getini("threadlesson_html")
-        if not str(raw).strip():
-            return None
-        where = config.inipath.name if config.inipath else "ini file"
-        base = config.inipath.parent if config.inipath else config.rootpath
-        source = f"threadlesson_html in {where}"
-    text = str(raw).strip()
+    given = _given(config, "html")
+    if given is None:
+        return None
+    raw, source, base = given
+    text = raw.strip()
     problem = _html_problem(base / text) if text else "expected a folder to write the pages into"
     if problem:
         raise pytest.UsageError(f"threadlesson: {source} is {text!r}: {problem}")
