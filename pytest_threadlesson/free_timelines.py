@@ -20,12 +20,13 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from .engine.naming import describe_wait, object_name
+from .engine.waits import Inversion
 from .frames import Site, is_user_file
 from .timeline import CycleEdge, Hold, LeakedLane, Row, Timeline
 
 if TYPE_CHECKING:
     from .engine.naming import LeakedThread
-    from .engine.waits import DeadlockReport, Inversion
+    from .engine.waits import DeadlockReport
 
 
 def _where(site: Site | None) -> str:
@@ -71,6 +72,22 @@ def cycle_of(report: DeadlockReport) -> tuple[CycleEdge, ...]:
         edges.append(CycleEdge(lane, holds or "nothing",
                                describe_wait(t.waiting_on, report.owners), _where(t.wait_site)))
     return tuple(edges)
+
+
+def with_cycle(timeline: Timeline, source: DeadlockReport | Inversion) -> Timeline:
+    """`timeline` (`contention.explore`'s: one lane per thread, by name) with the cycle of
+    the deadlock or lock-order inversion that ended its schedule, for the picture: the
+    report is `DeadlockError.report` for a deadlock, an `Inversion` of the run's lock-order
+    graph for an inversion. Threads of the cycle that have no lane get one."""
+    lanes = list(timeline.lanes)
+    if isinstance(source, Inversion):
+        drawn = of_inversion(source, "")
+        edges = [dataclasses.replace(e, lane=_lane(lanes, drawn.lanes[e.lane]))
+                 for e in drawn.cycle]
+    else:
+        edges = [dataclasses.replace(e, lane=_lane(lanes, source.threads[e.lane].name))
+                 for e in cycle_of(source)]
+    return dataclasses.replace(timeline, lanes=tuple(lanes), cycle=tuple(edges))
 
 
 def _deadlock_headline(report: DeadlockReport, edges: Sequence[CycleEdge]) -> str:
@@ -181,7 +198,10 @@ def _raised_rows(lane: int, exc: BaseException, note: str) -> list[Row]:
     """The traceback in the learner's files as rows; the last one, where it was raised,
     highlighted."""
     frames = _user_frames(exc.__traceback__)
-    message = str(exc).strip().splitlines()
+    try:
+        message = str(exc).strip().splitlines()
+    except Exception:  # the learner's __str__ failed: as the traceback module says it
+        message = ["<exception str() failed>"]
     raised = f"{type(exc).__name__}: {message[0]}" if message else type(exc).__name__
     rows = [Row(lane, site.short, site.source, f"in {site.function}") for site in frames[:-1]]
     last = frames[-1] if frames else None

@@ -297,6 +297,24 @@ def test_a_lock_order_inversion_is_the_cycle_it_would_close() -> None:
                               Hold(1, "Account('bob').lock", 2, 3))
 
 
+def test_explores_timeline_gets_the_cycle_of_its_deadlock_by_thread_name() -> None:
+    alice, bob = Account("alice"), Account("bob")
+    report = DeadlockReport.cycle([
+        ThreadState("Thread-2", [(bob.lock, SITE)], alice.lock, SITE, False),
+        ThreadState("Thread-1", [(alice.lock, SITE)], bob.lock, SITE, False)])
+    explored = Timeline("deadlock", "h", ("main", "Thread-1", "Thread-2"))
+    drawn = ft.with_cycle(explored, report)
+    assert drawn.lanes == explored.lanes
+    assert [(e.lane, e.waits) for e in drawn.cycle] == [
+        (2, "Account('alice').lock"), (1, "Account('bob').lock")]
+    inversion = Inversion([OrderEdge(alice.lock, SITE, bob.lock, SITE, "Thread-3"),
+                           OrderEdge(bob.lock, SITE, alice.lock, SITE, "Thread-1")])
+    drawn = ft.with_cycle(explored, inversion)
+    assert drawn.lanes == ("main", "Thread-1", "Thread-2", "Thread-3")
+    assert [(e.lane, e.holds) for e in drawn.cycle] == [
+        (3, "Account('alice').lock"), (1, "Account('bob').lock")]
+
+
 def test_a_leak_is_a_lane_with_where_it_started_and_where_it_is_now() -> None:
     now = Site(__file__, 2, "_run")
     timeline = ft.of_leaks([LeakedThread("heartbeat", False, "Heartbeat._run", SITE, now)],
@@ -325,6 +343,17 @@ def test_an_exception_in_a_thread_is_its_traceback_in_the_learners_file() -> Non
     assert raised.lane == 1 and raised.conflict
     assert raised.where.startswith("test_html.py:") and "missing <key>" in raised.code
     assert "raises KeyError" in raised.note
+
+
+class Unprintable(Exception):
+    def __str__(self) -> str:
+        raise RuntimeError("no")
+
+
+def test_an_exception_whose_str_fails_is_still_drawn() -> None:
+    exc = Unprintable()
+    timeline = ft.of_thread_exception("Thread-1", exc, None, "text")
+    assert timeline.rows[-1].note.startswith("raises Unprintable: <exception str() failed>")
 
 
 def test_futures_nobody_asked_are_in_their_workers_lanes() -> None:
