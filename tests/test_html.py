@@ -722,6 +722,26 @@ def chromium() -> str:
     pytest.skip(f"headless Chromium is not installed: {how}")
 
 
+@pytest.mark.parametrize("ci", ["1", None])
+def test_without_chromium_the_browser_test_skips_outside_ci_and_fails_in_ci(
+        monkeypatch: pytest.MonkeyPatch, ci: str | None) -> None:
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.setattr(os, "access", lambda path, mode: False)
+    if ci is None:
+        monkeypatch.delenv("CI", raising=False)
+    else:
+        monkeypatch.setenv("CI", ci)
+    expected = pytest.fail.Exception if ci else pytest.skip.Exception
+    try:
+        chromium()
+    except (pytest.fail.Exception, pytest.skip.Exception) as outcome:
+        # caught here, whichever it is: a skip where a failure is due must fail this test
+        assert type(outcome) is expected
+        assert "apt-get install chromium" in str(outcome)
+    else:
+        raise AssertionError("no browser, and chromium() neither skipped nor failed")
+
+
 def browse(browser: str, page: Path, profile: Path, *mode: str) -> subprocess.CompletedProcess[
         bytes]:
     # The background-networking flags: without them Chromium's own connections are
