@@ -27,11 +27,12 @@ MAX_ROWS = 200  # a longer timeline shows its last rows: the failure is at the e
 _PALETTE = ("#1565c0", "#2e7d32", "#8e24aa", "#ef6c00", "#00838f", "#6d4c41", "#c2185b",
             "#455a64")
 _DIAGNOSIS_COLOURS = {"race": "#b00020", "deadlock": "#6a1b9a", "leak": "#0d47a1",
-                      "lost-exception": "#bf360c", "hang": "#37474f", "broken": "#212121"}
+                      "lost-exception": "#bf360c", "hang": "#37474f", "broken": "#212121",
+                      "exception": "#ad1457"}
 _BAR = 12  # px: the width of one hold bar
 # What the highlight says (never colour alone): the steps the headline names.
 _FLAGS = {"race": "conflict", "deadlock": "deadlock", "lost-exception": "lost",
-          "leak": "leaked", "hang": "stuck"}
+          "leak": "leaked", "hang": "stuck", "exception": "raised", "broken": "broken"}
 
 _CSS = """
 :root { color-scheme: light; }

@@ -21,6 +21,7 @@ import pytest
 from support import run_isolated, run_pytest
 
 from pytest_threadlesson import free_timelines as ft
+from pytest_threadlesson.diagnosis import Diagnosis
 from pytest_threadlesson.engine import primitives as prim
 from pytest_threadlesson.engine.naming import LeakedThread
 from pytest_threadlesson.engine.waits import DeadlockReport, Inversion, OrderEdge, ThreadState
@@ -242,6 +243,20 @@ def test_the_headline_and_the_whole_text_report_are_on_the_page() -> None:
     assert parsed.find("p", "headline")[0].text == timeline.headline
     assert parsed.find("pre", "report")[0].text == timeline.text
     assert "--threadlesson-seed=7" in "".join(e.text for e in parsed.find("dl", "extra"))
+
+
+def test_each_diagnosis_has_a_colour_of_its_own_and_its_own_word_for_a_highlight() -> None:
+    badges, flags = {}, {}
+    for diagnosis in (d.value for d in Diagnosis):
+        timeline = Timeline(diagnosis, "h", ("A",), (Row(0, "f.py:1", conflict=True),))
+        page = Page(render_html(timeline, title="t"))
+        badge = page.find("span", "diagnosis")[0]
+        assert badge.text == diagnosis
+        badges[diagnosis] = badge.attrs["style"]
+        flags[diagnosis] = page.find("span", "flag")[0].text
+    assert len(set(badges.values())) == len(badges), badges
+    assert len(set(flags.values())) == len(flags), flags
+    assert flags["race"] == "conflict"
 
 
 def test_a_failure_known_only_as_text_is_a_page_too() -> None:
