@@ -61,6 +61,43 @@ def test_a_thread_left_waiting_fails_the_test_with_a_report_in_the_learners_term
     assert "threading.py" not in report
 
 
+def test_a_marker_on_a_class_watches_its_tests_and_no_others(
+        pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_classes="""
+        import threading
+
+        import pytest
+
+
+        def leak():
+            threading.Thread(target=threading.Event().wait, daemon=True).start()
+
+
+        @pytest.mark.threadlesson
+        class TestWatched:
+            def test_leaks(self):
+                leak()
+
+            @pytest.mark.parametrize("n", [1, 2])
+            def test_leaks_too(self, n):
+                leak()
+
+
+        class TestUnwatched:
+            def test_leaks_unseen(self):
+                leak()
+
+
+        def test_leaks_unseen_outside():
+            leak()
+    """)
+    result = _run(pytester)
+    # The three watched tests each leak (an error at teardown); the two others pass.
+    result.assert_outcomes(passed=5, errors=3)
+    result.stdout.fnmatch_lines(["*ERROR at teardown of TestWatched.test_leaks*"])
+    assert "TestUnwatched" not in result.stdout.str().split("= ERRORS =", 1)[1]
+
+
 def test_a_leaked_daemon_thread_fails_the_test_too(pytester: pytest.Pytester) -> None:
     path = pytester.makepyfile(test_daemon="""
         import threading

@@ -96,15 +96,39 @@ class ItemFacts:
 facts_key = pytest.StashKey[ItemFacts]()
 
 
+_NO_MARKERS: frozenset[str] = frozenset()
+
+
 def item_facts(item: pytest.Item) -> ItemFacts:
-    """What the activation rule needs to know of `item`, computed once and stashed on it."""
+    """What the activation rule needs to know of `item`, computed once and stashed on it.
+
+    This runs for every collected test, also in suites that never use the plugin: the
+    markers of a module or class are gathered once and shared by its tests (as
+    `iter_markers` would find them, walking up), and a test adds only its own."""
     facts = item.stash.get(facts_key, None)
     if facts is None:
-        # One walk up the node tree, not one per marker asked about.
-        facts = ItemFacts(kata_of_file(str(item.path)),
-                          _OUR_MARKERS.intersection(m.name for m in item.iter_markers()))
+        markers = _inherited_markers(item.parent)
+        if item.own_markers:
+            markers = markers | _OUR_MARKERS.intersection(m.name for m in item.own_markers)
+        facts = ItemFacts(kata_of_file(str(item.path)), markers)
         item.stash[facts_key] = facts
     return facts
+
+
+_markers_key = pytest.StashKey[frozenset[str]]()
+
+
+def _inherited_markers(node: pytest.Node | None) -> frozenset[str]:
+    """Our markers on `node` and its parents, kept on each node once found."""
+    if node is None:
+        return _NO_MARKERS
+    found = node.stash.get(_markers_key, None)
+    if found is None:
+        found = _inherited_markers(node.parent)
+        if node.own_markers:
+            found = found | _OUR_MARKERS.intersection(m.name for m in node.own_markers)
+        node.stash[_markers_key] = found
+    return found
 
 
 @dataclass(frozen=True)
