@@ -19,6 +19,8 @@ from ..engine.ignore import IgnoreRule, parse_all
 from .settings import Settings, settings_key
 
 if TYPE_CHECKING:
+    from _pytest.nodes import Node  # pytest does not export the base class
+
     from ..engine import runtime as rt
     from ..engine import waits
 
@@ -118,11 +120,11 @@ def item_facts(item: pytest.Item) -> ItemFacts:
 _markers_key = pytest.StashKey[frozenset[str]]()
 
 
-def _inherited_markers(node: pytest.Node | None) -> frozenset[str]:
+def _inherited_markers(node: Node | None) -> frozenset[str]:
     """Our markers on `node` and its parents, kept on each node once found."""
     if node is None:
         return _NO_MARKERS
-    found = node.stash.get(_markers_key, None)
+    found: frozenset[str] | None = node.stash.get(_markers_key, None)
     if found is None:
         found = _inherited_markers(node.parent)
         if node.own_markers:
