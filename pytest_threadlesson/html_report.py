@@ -346,7 +346,8 @@ def render_index(pages: Sequence[tuple[str, str, str]], *, title: str) -> str:
     items = "\n".join(
         f'<li><a href="{_e(name)}">{_e(test)}</a> <span class="diagnosis" style="background:'
         f'{_DIAGNOSIS_COLOURS.get(diagnosis, "#212121")};font-size:20px">{_e(diagnosis)}'
-        "</span></li>" for name, test, diagnosis in pages) or "<li>No test failed.</li>"
+        "</span></li>" for name, test, diagnosis in pages) or (
+        "<li>No page: no test the plugin watches failed.</li>")
     return (
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
         "<meta name=\"generator\" content=\"pytest-threadlesson\">\n"

@@ -428,7 +428,8 @@ def test_the_index_links_every_page_of_the_run() -> None:
 
 def test_an_index_of_a_run_without_failures_says_so() -> None:
     index = Page(render_index([], title="run"))
-    assert not index.find("a") and index.find("li")[0].text == "No test failed."
+    assert not index.find("a")
+    assert index.find("li")[0].text == "No page: no test the plugin watches failed."
 
 
 def test_the_closing_line_is_a_path_to_open(tmp_path: Path) -> None:
