@@ -246,13 +246,14 @@ def _red_katas(tr: Any, progress: Progress, full: bool) -> None:
             tr.write_line(f"  {kata}: {progress.diagnosis.get(kata, 'failed')}", red=True)
 
 
-def lesson_pointer(kata: str) -> str:
-    """`the lesson: docs/lessons/2-races.md, section "Lost updates"`."""
+def lesson_pointer(config: pytest.Config, kata: str) -> str:
+    """`the lesson: docs/lessons/2-races.md, section "Lost updates"` (the page from where
+    pytest was run: the catalogue gives it from the repository's top, the rootdir)."""
     data = kt.lesson(kata)
     if not data.page:
         return ""
     section = f', section "{data.section}"' if data.section else ""
-    return f"the lesson: {data.page}{section}"
+    return f"the lesson: {commands.test_file(config, config.rootpath / data.page)}{section}"
 
 
 Lines = list[tuple[str, dict[str, bool]]]  # text, and how to write it
@@ -271,7 +272,7 @@ def _hints(config: pytest.Config, progress: Progress, reset: bool) -> tuple[Line
         if not hints:
             continue
         total, level = len(hints), shown.get(kata, 0) + 1
-        lesson = lesson_pointer(kata)
+        lesson = lesson_pointer(config, kata)
         if level > total:
             lines.append((f"no more hints for {kata}: that was the last ({total}/{total})"
                           + (f"; {lesson}" if lesson else ""), strong))
