@@ -125,12 +125,12 @@ def pytest_command(config: pytest.Config, *args: str) -> str:
     return " ".join([*invocation(config).words, *map(quote, args)])
 
 
-def test_file(config: pytest.Config, path: Path | str) -> str:
-    """A test file's path as the printed commands give it."""
+def file_arg(config: pytest.Config, path: Path | str) -> str:
+    """A path as the printed commands give it (a test file, a kata file, a page)."""
     return shown_path(path, invocation(config).cwd)
 
 
 def node_id(config: pytest.Config, path: Path | str, nodeid: str) -> str:
     """`nodeid` with its file part as the printed commands give it."""
     _, sep, rest = nodeid.partition("::")
-    return test_file(config, path) + sep + rest
+    return file_arg(config, path) + sep + rest

@@ -59,7 +59,7 @@ def replay_command(item: Any, seed: int) -> str:
     if settings.solutions:
         args.append("--threadlesson-solutions")
     for kata, path in settings.kata_files.items():
-        args.append(f"--threadlesson-kata-file={kata}={commands.test_file(item.config, path)}")
+        args.append(f"--threadlesson-kata-file={kata}={commands.file_arg(item.config, path)}")
     return commands.pytest_command(item.config, *args)
 
 

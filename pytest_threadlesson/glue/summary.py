@@ -211,7 +211,7 @@ def kata_test_file(config: pytest.Config, kata: str) -> str:
         for nodeid in tests:
             folder = (config.rootpath / nodeid.split("::", 1)[0]).parent
             break
-    return commands.test_file(config, folder / f"test_{kata}.py")
+    return commands.file_arg(config, folder / f"test_{kata}.py")
 
 
 def run_kata(config: pytest.Config, kata: str, *more: str) -> str:
@@ -253,7 +253,7 @@ def lesson_pointer(config: pytest.Config, kata: str) -> str:
     if not data.page:
         return ""
     section = f', section "{data.section}"' if data.section else ""
-    return f"the lesson: {commands.test_file(config, config.rootpath / data.page)}{section}"
+    return f"the lesson: {commands.file_arg(config, config.rootpath / data.page)}{section}"
 
 
 Lines = list[tuple[str, dict[str, bool]]]  # text, and how to write it
