@@ -50,7 +50,7 @@ dl.extra dt { font-weight: bold; } dl.extra dd { margin: 0; }
 table.swimlanes { border-collapse: separate; border-spacing: 0; width: 100%;
   table-layout: fixed; margin: 8px 0 16px; }
 table.swimlanes th { font-size: 28px; background: #111; color: #fff; padding: 10px 14px;
-  text-align: left; overflow-wrap: anywhere; }
+  text-align: left; overflow-wrap: anywhere; position: sticky; top: 0; z-index: 2; }
 table.swimlanes th.n, table.swimlanes td.n { width: 3.4em; text-align: right;
   padding-right: 12px; }
 td.n { color: #444; font-size: 22px; vertical-align: top; padding-top: 10px; }
