@@ -99,6 +99,17 @@ def test_x_stopping_early_judges_only_the_katas_that_ran_to_the_end(
                      remembered(pytester))
 
 
+def test_last_failed_reruns_judge_nothing(pytester: pytest.Pytester) -> None:
+    # --lf keeps a kata's failed tests only: the kata is counted before it filters them.
+    make_tree(pytester)
+    run(pytester, "katas/test_k03_lost_update.py")
+    shutil.copy(pytester.path / "solutions" / "k03_lost_update.py", pytester.path / "katas")
+    again = run(pytester, "-q", "--lf", FEW, "katas/test_k03_lost_update.py")
+    assert again.ret == 0, output(again)
+    assert "k03_lost_update: 2 of 4 tests run, not judged" in quiet_line(again)
+    assert f" 0/{TOTAL} solved " in remembered(pytester)
+
+
 # ---------------------------------------------------------------------------------------
 # Ctrl-C
 
