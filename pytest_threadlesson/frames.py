@@ -59,7 +59,33 @@ def is_user_file(filename: str) -> bool:
 # `<string>`; it belongs to whoever compiled it, not to a file. `<frozen ...>` is the
 # standard library's own code, frozen into the interpreter.
 _CO_OPTIMIZED = 0x0001  # set on function code; not on a module's, `exec`'s or `eval`'s
-_compiled_by_user: weakref.WeakSet[types.CodeType] = weakref.WeakSet()
+
+
+class CodeSet:
+    """Code objects, by identity. Code objects compare by value: a fresh compile of the
+    same `exec` string equals the last one, and its first run under the tracer still
+    needs what a first run needs (the 3.12/3.13 opcode-event gaps of engine/tracing.py),
+    and the same text compiled by a library is not the same as compiled by user code."""
+
+    def __init__(self) -> None:
+        self._refs: dict[int, weakref.ref[types.CodeType]] = {}
+
+    def __contains__(self, code: types.CodeType) -> bool:
+        ref = self._refs.get(id(code))
+        return ref is not None and ref() is code
+
+    def add(self, code: types.CodeType) -> None:
+        key = id(code)
+        refs = self._refs
+
+        def forget(ref: weakref.ref[types.CodeType]) -> None:
+            if refs.get(key) is ref:
+                del refs[key]
+
+        refs[key] = weakref.ref(code, forget)
+
+
+_compiled_by_user = CodeSet()
 
 
 def compiled_at_run_time(filename: str) -> bool:
@@ -96,6 +122,8 @@ def is_user_code(frame: types.FrameType) -> bool:
         _mark_compiled_by_user(code)  # exec / eval of code compiled by user code
     if by_user:
         return True
+    if caller is not None and caller.f_code.co_filename.startswith(PACKAGE_DIR + os.sep):
+        return False  # the plugin's own calls (a user dataclass's __eq__ in a lookup)
     module = frame.f_globals.get("__file__")
     return isinstance(module, str) and is_user_file(module)
 

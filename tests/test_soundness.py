@@ -243,3 +243,16 @@ def test_frozen_standard_library_code_is_never_user_code() -> None:
     namespace["f"]()
     assert captured[0].f_code.co_filename == "<frozen fake>"
     assert not is_user_code(captured[0])
+
+
+@pytest.mark.parametrize(("module_file", "expected"), [(__file__, True), (None, False)])
+def test_a_function_compiled_unwatched_is_user_code_when_its_globals_are_a_user_module(
+        module_file: str | None, expected: bool) -> None:
+    namespace: dict[str, Any] = {} if module_file is None else {"__file__": module_file}
+    exec("def work():\n    _capture()\n", namespace)  # nobody asked about its top level
+    captured: list[types.FrameType] = []
+    namespace["_capture"] = lambda: captured.append(sys._getframe(1))
+    thread = threading.Thread(target=namespace["work"])  # called by `threading`
+    thread.start()
+    thread.join()
+    assert is_user_code(captured[0]) is expected

@@ -9,9 +9,10 @@ import dis
 import sys
 import tokenize
 import types
-import weakref
 from collections.abc import Callable
 from typing import Any
+
+from ..frames import CodeSet
 
 
 def chain_traces(ours: Callable[..., Any], theirs: Callable[..., Any]) -> Callable[..., Any]:
@@ -49,29 +50,6 @@ def opcodes_off(frame: types.FrameType | None) -> None:
     while frame is not None:
         frame.f_trace_opcodes = False
         frame = frame.f_back
-
-
-class CodeSet:
-    """Code objects, by identity. Code objects compare by value: a fresh compile of the
-    same `exec` string equals the last one, and its first run under the tracer still
-    needs what a first run needs (the 3.12/3.13 opcode-event gaps below)."""
-
-    def __init__(self) -> None:
-        self._refs: dict[int, weakref.ref[types.CodeType]] = {}
-
-    def __contains__(self, code: types.CodeType) -> bool:
-        ref = self._refs.get(id(code))
-        return ref is not None and ref() is code
-
-    def add(self, code: types.CodeType) -> None:
-        key = id(code)
-        refs = self._refs
-
-        def forget(ref: weakref.ref[types.CodeType]) -> None:
-            if refs.get(key) is ref:
-                del refs[key]
-
-        refs[key] = weakref.ref(code, forget)
 
 
 opcode_ready = CodeSet()
