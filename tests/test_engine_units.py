@@ -711,7 +711,7 @@ def test_make_strategy_builds_the_named_strategy() -> None:
 
 def test_make_strategy_refuses_an_unknown_name_and_lists_the_choices() -> None:
     with pytest.raises(ValueError, match=r"^unknown strategy 'bogus': choose one of "
-                                         r"random, pct, systematic$"):
+                                         r"random, pct, systematic, dpor$"):
         make_strategy("bogus", "seed-1")
 
 

@@ -173,7 +173,7 @@ def test_seed_last_without_a_previous_session_is_a_clear_error(
     ("threadlesson_deadlock_timeout", "soon", "a number of seconds, 0 or more"),
     ("threadlesson_instrument", "maybe", "true or false"),
     ("threadlesson_leak_check", "sometimes", "true or false"),
-    ("threadlesson_strategy", "nope", "one of random, pct, systematic"),
+    ("threadlesson_strategy", "nope", "one of random, pct, systematic, dpor"),
 ])
 def test_a_bad_ini_value_is_an_error_naming_the_key_and_the_file(
         pytester: pytest.Pytester, key: str, value: str, expected: str) -> None:
@@ -204,7 +204,7 @@ def test_a_bad_value_in_pyproject_names_pyproject(pytester: pytest.Pytester) -> 
 @pytest.mark.parametrize(("option", "value", "expected"), [
     ("--threadlesson-schedules", "abc", "a whole number of at least 1"),
     ("--threadlesson-schedules", "0", "a whole number of at least 1"),
-    ("--threadlesson-strategy", "nope", "one of random, pct, systematic"),
+    ("--threadlesson-strategy", "nope", "one of random, pct, systematic, dpor"),
     ("--threadlesson-leak-grace", "-1", "a number of seconds, 0 or more"),
     ("--threadlesson-deadlock-timeout", "nan", "a number of seconds, 0 or more"),
     ("--threadlesson-seed", "abc", "a whole number, 'random' or 'last'"),

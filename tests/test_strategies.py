@@ -371,7 +371,8 @@ def test_no_strategy_module_sees_the_runtime(path: Path) -> None:
 
 def test_the_strategy_modules_are_one_per_strategy() -> None:
     assert {p.name for p in STRATEGIES_DIR.glob("*.py")} == {
-        "__init__.py", "base.py", "random_walk.py", "pct.py", "systematic.py", "replay.py"}
+        "__init__.py", "base.py", "random_walk.py", "pct.py", "systematic.py", "replay.py",
+        "dpor.py"}
 
 
 def test_the_old_names_are_the_new_objects() -> None:

@@ -41,11 +41,13 @@ from .outcome import FailureKind
 from .shrink import DEFAULT_BUDGET, Guided, Shrunk, shrink
 from .story import Story, not_a_race, stories, wrong_fix
 from .strategies.base import Record, ScheduleDiverged, Strategy, make_strategy
+from .strategies.dpor import DporSearch
 from .strategies.replay import Replay
-from .strategies.systematic import Systematic, SystematicSearch
+from .strategies.systematic import SystematicSearch
 from .watch import abandon, watch
 
 DEFAULT_MAX_STEPS = 20_000
+SHRINK_WALL_LIMIT = 1.0  # seconds a shrinking run may stand still outside the scheduler
 
 
 class ScheduleFailure(AssertionError):
@@ -80,9 +82,12 @@ class ExploreResult:
     seed: int
     verified: bool = False
     preemption_bound: int | None = None
+    covered: str = ""  # dpor: what its verified search covered (classes, bound, steps)
 
     @property
     def summary(self) -> str:
+        if self.verified and self.covered:
+            return self.covered
         if self.verified:
             return (f"verified: all {self.schedules} interleavings with at most "
                     f"{self.preemption_bound} preemptions")
@@ -146,7 +151,7 @@ class Contention:
         seed: int | None = None,
         *,
         strategy: str | None = None,
-        preemptions: int = 2,
+        preemptions: int | None = None,
     ) -> ExploreResult:
         """Run `scenario` under many seeded interleavings; fail on the first bad one.
 
@@ -168,7 +173,9 @@ class Contention:
         threads_started = 0
         steps_hint = 1000
         arena = rt.current().arena
-        search = SystematicSearch(preemptions) if strategy_name == "systematic" else None
+        bound = 2 if preemptions is None and strategy_name == "systematic" else preemptions
+        search: Any = SystematicSearch(bound or 0) if strategy_name == "systematic" else \
+            DporSearch(bound) if strategy_name == "dpor" else None
         ran = 0
         for number in range(1, budget + 1):
             arena.made_progress()  # a test's backstop watches for progress, not time
@@ -185,7 +192,7 @@ class Contention:
                                    dropped_exceptions_ok=self.dropped_exceptions_ok,
                                    hints=self.hints)
             ran = number
-            if search is not None and isinstance(strat, Systematic):
+            if search is not None:
                 search.finished(strat)
             steps_hint = max(outcome.points, 10)
             threads_started = max(threads_started, outcome.threads_started)
@@ -194,12 +201,14 @@ class Contention:
                 raise self._shrunk(scenario, outcome, failure, seed)
         if search is not None:
             return ExploreResult(ran, threads_started, strategy_name, base,
-                                 verified=search.exhausted, preemption_bound=preemptions)
+                                 verified=getattr(search, "verified", search.exhausted),
+                                 preemption_bound=bound, covered=getattr(search, "covered", ""))
         return ExploreResult(ran, threads_started, strategy_name, base)
 
-    def _run(self, scenario: Callable[[], Any], strategy: Any) -> rt.RunOutcome:
-        return run_schedule(scenario, strategy, wall_limit=self.wall_limit,
-                            max_steps=self.max_steps,
+    def _run(self, scenario: Callable[[], Any], strategy: Any, max_steps: int | None = None,
+             wall_limit: float | None = None) -> rt.RunOutcome:
+        return run_schedule(scenario, strategy, wall_limit=wall_limit or self.wall_limit,
+                            max_steps=max_steps or self.max_steps,
                             dropped_exceptions_ok=self.dropped_exceptions_ok, hints=self.hints)
 
     def _shrunk(self, scenario: Callable[[], Any], outcome: rt.RunOutcome,
@@ -210,9 +219,15 @@ class Contention:
         if failure.diagnosis in (Diagnosis.BROKEN, Diagnosis.HANG, Diagnosis.EXCEPTION):
             return failure  # no interleaving makes these simpler
 
+        # A candidate that runs much longer than the failure it shrinks (a loop that now
+        # spins until the step limit, a wait on something outside) is not simpler: it is
+        # cut short, and fails otherwise.
+        steps = min(self.max_steps, 2 * outcome.points + 200)
+        wall = min(self.wall_limit, SHRINK_WALL_LIMIT)
+
         def attempt(strategy: Guided) -> tuple[object, object, Sequence[Record]] | None:
             try:
-                got = self._run(scenario, strategy)
+                got = self._run(scenario, strategy, steps, wall)
             except ScheduleDiverged:
                 return None
             return _failure_of(got), got, got.schedule
@@ -387,7 +402,7 @@ def run_schedule(
         if gc_enabled:
             gc.enable()
     if run.notes is not None:
-        run.notes.close()
+        run.notes.finish()
     if run.oracle.diverged is not None:
         raise run.oracle.diverged
     if isinstance(strategy, Replay):

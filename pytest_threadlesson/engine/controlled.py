@@ -302,8 +302,8 @@ class ControlledRun(Arena):
                 options.append(min(sleepers, key=lambda t: (t.deadline or 0.0, t.idx)))
             if options:
                 current_ = rec if rec in runnable else None
-                pick = options[0] if len(options) == 1 else \
-                    self.oracle.choose(options, current_, kind)
+                pick = options[0] if len(options) == 1 and self.oracle.observe is None \
+                    else self.oracle.choose(options, current_, kind)
                 if pick.blocked:
                     self._advance(pick.deadline or self.now)
                 for t in self.threads:

@@ -35,6 +35,9 @@ class Oracle:
         self.schedule: list[Record] = []
         self.diverged: ScheduleDiverged | None = None
         self._sets: dict[tuple[int, ...], tuple[int, ...]] = {}
+        # A strategy that watches every step (dpor): told who is at each point, and asked
+        # even when one thread can run (not recorded: a replay is not asked there).
+        self.observe = getattr(strategy, "observe", None)
 
     def choose(self, options: list[ThreadRec], current: ThreadRec | None,
                kind: str) -> ThreadRec:
@@ -44,6 +47,8 @@ class Oracle:
         now = None if current is None else current.idx
         if self.diverged is not None:
             return options[0]  # the schedule is aborted: its threads only unwind
+        if self.observe is not None and self.run.running is not None:
+            self.observe(self.run.running.idx, kind, None)
         try:
             chosen = self.strategy.choose(runnable, now, kind)
         except ScheduleDiverged as exc:
@@ -52,13 +57,16 @@ class Oracle:
         if chosen not in runnable:
             raise ValueError(f"the {self.strategy.name} strategy chose thread {chosen}, "
                              f"which is not one of the runnable {list(runnable)}")
-        self._record(Choice(runnable, now, chosen, kind))
+        if len(runnable) > 1:
+            self._record(Choice(runnable, now, chosen, kind))
         return self.run.threads[chosen]
 
     def preempt(self, frame: types.FrameType) -> bool:
         """At a byte-code of the code under test (mutex not held): switch here?"""
         if self.diverged is not None:
             return False
+        if self.observe is not None and self.run.running is not None:
+            self.observe(self.run.running.idx, "opcode", frame)
         try:
             yes = self.strategy.preempt(frame)
         except ScheduleDiverged as exc:

@@ -69,8 +69,8 @@ def make_strategy(name: str, seed: str, *, steps_hint: int = 1000) -> Strategy:
         return RandomWalk(seed)
     if name == "pct":
         return PCT(seed, steps=steps_hint)
-    if name == "systematic":
-        raise ValueError("the systematic strategy is a search over many schedules, not one "
-                         "schedule's strategy: SystematicSearch(preemptions).strategy() gives "
-                         "each schedule's")
+    if name in ("systematic", "dpor"):
+        raise ValueError(f"the {name} strategy is a search over many schedules, not one "
+                         "schedule's strategy: SystematicSearch(preemptions).strategy() or "
+                         "DporSearch(bound).strategy() gives each schedule's")
     raise ValueError(f"unknown strategy {name!r}: choose one of {', '.join(STRATEGIES)}")

@@ -1,0 +1,452 @@
+"""What one step of a thread may touch: its footprint, for `dpor`'s dependency relation.
+
+A step is what a thread does from one scheduling point to the next (docs/scheduling-
+points.md): the shared byte-code or the primitive's operation it is paused at, then only
+byte-codes local to its frame. Its footprint is computed when the thread announces the
+step (paused at the point, before it runs): a tuple of accesses `(location, write)`.
+
+Locations, and the over-approximations that keep this sound (docs/dpor.md):
+
+- `("a", id(obj), name)`: an attribute of a known object. The object of `self.x`,
+  `name.x`, `self.a.x` is found from the byte-codes that pushed it (a small symbolic
+  stack per code object) and read from the paused frame. A module's attribute is its
+  global. A data descriptor that is not a user property: the whole object, written.
+- `("i", id(obj))`: every subscript of one container is one location.
+- `("o", id(obj))`: the whole object: a call of a C method on it (`items.append`) is a
+  write to it; a builtin function (`len`, `sum`) reads its arguments.
+- `("g", id(globals), name)` a global; `("c", name)` a closure cell, keyed by its name.
+- `("*",)`: any memory: an object that cannot be identified, a call into code that is not
+  traced (a library's Python), a byte-code this module does not know. Such a write also
+  touches `("S",)`, every synchronisation object.
+- `("s", key)`: a lock, condition, semaphore or thread (start, join, exit); always a
+  write. `("S",)`: any synchronisation object (time, sleeps, an object not found).
+
+A call into traced user code touches nothing itself: the callee's byte-codes are steps of
+their own. Two accesses conflict when one writes and their locations may be the same
+place; `conflicts` decides that with two key sets per location (`_keys`), so that the
+search can index accesses by key.
+"""
+
+from __future__ import annotations
+
+import builtins
+import dis
+import sys
+import threading
+import types
+from typing import Any
+
+from ..frames import PACKAGE_DIR, is_user_file
+from .symbols import CALLS, ENDS, TWO, Sym, decoded
+from .tracing import assert_lines, scheduling_points
+
+Loc = tuple[Any, ...]
+Access = tuple[Loc, bool]  # (location, write)
+Op = tuple[Access, ...]
+
+ANY: Loc = ("*",)
+ANY_SYNC: Loc = ("S",)
+UNKNOWN: Op = ((ANY, True), (ANY_SYNC, True))  # a step that may do anything
+NOTHING: Op = ()
+_V = sys.version_info[:2]
+
+# -- the conflict relation -------------------------------------------------------------
+
+
+def _keys(loc: Loc) -> tuple[tuple[Loc, ...], tuple[Loc, ...]]:
+    """(where an access to `loc` is filed, where the accesses it may meet are filed)."""
+    tag = loc[0]
+    if tag == "a":
+        return (loc, ("O", loc[1]), ("M",)), (loc, ("o", loc[1]), ANY)
+    if tag == "i":
+        return (loc, ("O", loc[1]), ("M",)), (loc, ("o", loc[1]), ANY)
+    if tag == "o":
+        return (loc, ("O", loc[1]), ("M",)), (("O", loc[1]), ANY)
+    if tag in ("g", "c"):
+        return (loc, ("M",)), (loc, ANY)
+    if tag == "*":
+        return (ANY, ("M",)), (("M",),)
+    if tag == "s":
+        return (loc, ("SS",)), (loc, ANY_SYNC)
+    return (ANY_SYNC, ("SS",)), (("SS",),)  # "S"
+
+
+_key_cache: dict[Loc, tuple[tuple[Loc, ...], tuple[Loc, ...]]] = {}
+
+
+def keys(loc: Loc) -> tuple[tuple[Loc, ...], tuple[Loc, ...]]:
+    found = _key_cache.get(loc)
+    if found is None:
+        if len(_key_cache) > 100_000:
+            _key_cache.clear()
+        found = _key_cache[loc] = _keys(loc)
+    return found
+
+
+def conflicts(a: Access, b: Access) -> bool:
+    """True when `a` and `b` may touch the same place and one of them writes."""
+    if not (a[1] or b[1]):
+        return False
+    return not set(keys(a[0])[1]).isdisjoint(keys(b[0])[0])
+
+
+def dependent(a: Op, b: Op) -> bool:
+    """Two steps of different threads are dependent when some of their accesses conflict."""
+    return any(conflicts(x, y) for x in a for y in b)
+
+
+# -- resolving symbols in the paused frame, without running user code ------------------
+
+_MISSING = object()
+SCALARS = (int, float, complex, str, bytes, bool, type(None), range, types.FunctionType,
+           types.BuiltinFunctionType, type)
+CONTAINERS = (list, tuple, dict, set, frozenset, str, bytes, bytearray, range)
+
+
+def resolve(sym: Sym, frame: types.FrameType, depth: int = 0) -> Any:
+    if sym is None or depth > 4:
+        return _MISSING
+    tag = sym[0]
+    if tag == "const":
+        return sym[1]
+    if tag in ("local", "deref"):
+        return frame.f_locals.get(sym[1], _MISSING)
+    if tag == "global":
+        found = frame.f_globals.get(sym[1], _MISSING)
+        if found is _MISSING:
+            found = getattr(builtins, sym[1], _MISSING)
+        return found
+    if tag == "attr":
+        owner = resolve(sym[1], frame, depth + 1)
+        return _MISSING if owner is _MISSING else instance_attr(owner, sym[2])
+    return _MISSING
+
+
+def instance_attr(owner: Any, name: str) -> Any:
+    """`owner.name` when it is plain data of the instance (or a module's global)."""
+    try:
+        data = object.__getattribute__(owner, "__dict__")
+    except AttributeError:
+        return _MISSING
+    if isinstance(data, dict):
+        return data.get(name, _MISSING)
+    return _MISSING
+
+
+def _static(owner: Any, name: str) -> Any:
+    for klass in type(owner).__mro__:
+        found = klass.__dict__.get(name, _MISSING)
+        if found is not _MISSING:
+            return found
+    return _MISSING
+
+
+def _is_ours(obj: Any) -> bool:
+    return str(getattr(type(obj), "__module__", "")).startswith("pytest_threadlesson")
+
+
+def _ours_function(fn: Any) -> bool:
+    code = getattr(fn, "__code__", None)
+    return isinstance(code, types.CodeType) and code.co_filename.startswith(PACKAGE_DIR)
+
+
+def _user_function(fn: Any) -> bool:
+    code = getattr(fn, "__code__", None)
+    return isinstance(code, types.CodeType) and is_user_file(code.co_filename) \
+        and not code.co_filename.startswith("<")
+
+
+def _attribute(owner: Any, name: str, write: bool) -> Op:
+    if isinstance(owner, types.ModuleType):
+        return ((("g", id(owner.__dict__), name), write),)
+    where = _static(owner, name)
+    if where is not _MISSING and hasattr(type(where), "__set__"):
+        if isinstance(where, property) and all(
+                f is None or _user_function(f) for f in (where.fget, where.fset, where.fdel)):
+            return ((("a", id(owner), name), write),)
+        return ((("o", id(owner)), True),)  # a descriptor of a library: the whole object
+    return ((("a", id(owner), name), write),)
+
+
+def _reads(values: list[Any]) -> Op:
+    """A builtin reading its arguments: each object, or any memory when unknown."""
+    out: list[Access] = []
+    for v in values:
+        if v is _MISSING:
+            return ((ANY, False),)
+        if not isinstance(v, SCALARS):
+            out.append((("o", id(v)), False))
+    return tuple(out)
+
+
+_WRITING_BUILTINS = {"setattr", "delattr", "next", "exec", "eval", "compile", "__import__",
+                     "vars", "locals", "globals", "open", "input", "breakpoint", "anext"}
+
+
+def _call(inputs: tuple[Sym, ...], frame: types.FrameType) -> Op:
+    meth = next((s for s in inputs[:2] if s is not None and s[0] == "meth"), None)
+    args = [resolve(s, frame) for s in inputs[2:] if s is None or s[0] != "null"]
+    if meth is not None:
+        owner = resolve(meth[1], frame)
+        if owner is _MISSING:
+            return UNKNOWN
+        if _is_ours(owner):
+            return ((("s", id(owner)), True),)  # a primitive: its own steps say more
+        fn = instance_attr(owner, meth[2])
+        if fn is _MISSING:
+            fn = _static(owner, meth[2])
+        if _user_function(fn):
+            return ((("a", id(owner), meth[2]), False),)
+        if isinstance(owner, types.ModuleType) or isinstance(owner, type):
+            return _function(fn, args)
+        if _ours_function(fn):
+            return ((("s", id(owner)), True),)  # patched by us (Thread.start): a point
+        if type(fn).__name__ in ("method_descriptor", "wrapper_descriptor",
+                                 "builtin_function_or_method"):
+            return ((("o", id(owner)), True), *_reads(args))
+        return UNKNOWN
+    first = next((s for s in inputs[:2] if s is None or s[0] != "null"), None)
+    if first == ("made",):
+        return NOTHING  # a function this code made (a comprehension, a lambda): traced
+    return _function(resolve(first, frame), args)
+
+
+def _function(fn: Any, args: list[Any]) -> Op:
+    if fn is _MISSING:
+        return UNKNOWN
+    if _user_function(fn):
+        return NOTHING
+    if isinstance(fn, types.MethodType):
+        owner = fn.__self__
+        if _user_function(fn.__func__):
+            return NOTHING
+        if _is_ours(owner) or _ours_function(fn.__func__):
+            return ((("s", id(owner)), True),)
+        return UNKNOWN
+    if isinstance(fn, type):
+        if issubclass(fn, threading.Thread):
+            return ((("s", "thread names"), True),)  # Thread.__init__ numbers its name
+        if str(fn.__module__).startswith("pytest_threadlesson") or fn is object:
+            return NOTHING  # a new primitive of ours: nobody else has it yet
+        init, new = _static_type(fn, "__init__"), _static_type(fn, "__new__")
+        if (init is object.__init__ or _user_function(init)) and \
+                (new is object.__new__ or _user_function(new)):
+            return NOTHING  # a new object of user code: its __init__ is traced
+        if fn.__module__ == "builtins":
+            return _reads(args)  # list(shared), dict(shared): reads them
+        return UNKNOWN
+    if isinstance(fn, types.BuiltinFunctionType):
+        owner = fn.__self__
+        if owner is builtins:
+            return UNKNOWN if fn.__name__ in _WRITING_BUILTINS else _reads(args)
+        if owner is not None and not isinstance(owner, types.ModuleType):
+            return ((("o", id(owner)), True), *_reads(args))
+        return UNKNOWN
+    if _is_ours(fn) or str(getattr(fn, "__module__", "")).startswith("pytest_threadlesson"):
+        return ((ANY_SYNC, True),)
+    return UNKNOWN
+
+
+def _static_type(klass: type, name: str) -> Any:
+    for k in klass.__mro__:
+        if name in k.__dict__:
+            return k.__dict__[name]
+    return _MISSING
+
+
+def _operands(values: list[Any], write: bool) -> Op:
+    out: list[Access] = []
+    for v in values:
+        if v is _MISSING:
+            return ((ANY, write),)
+        if isinstance(v, SCALARS):
+            continue
+        if type(v) in CONTAINERS or not _user_function(_static(v, "__eq__")):
+            out.append((("o", id(v)), write))
+        # an instance of a user class: its operators are traced code
+    return tuple(out)
+
+
+_ITERATORS = {"list_iterator", "tuple_iterator", "range_iterator", "set_iterator",
+              "str_iterator", "str_ascii_iterator", "dict_keyiterator", "dict_valueiterator",
+              "dict_itemiterator", "list_reverseiterator", "bytes_iterator",
+              "_deque_iterator"}
+_CONTAINER_ITER: tuple[type, ...] = (
+    list, tuple, dict, set, frozenset, str, bytes, bytearray, range,
+    type({}.keys()), type({}.values()), type({}.items()))
+
+
+def _iteration(sym: Sym, frame: types.FrameType) -> Op:
+    if sym is not None and sym[0] == "iter":
+        sym = sym[1]
+    obj = resolve(sym, frame)
+    if obj is _MISSING:
+        return ((ANY, True), (ANY_SYNC, True))
+    if isinstance(obj, _CONTAINER_ITER) or type(obj).__name__ == "deque":
+        return ((("o", id(obj)), False),)
+    if isinstance(obj, types.GeneratorType) and is_user_file(obj.gi_code.co_filename):
+        return NOTHING
+    if type(obj).__name__ in _ITERATORS:  # its container is not known: any, read
+        return ((ANY, False), (("o", id(obj)), True))
+    return UNKNOWN
+
+
+def _name_access(name: str, argval: Any, frame: types.FrameType) -> Op | None:
+    if name in ("LOAD_GLOBAL", "STORE_GLOBAL", "DELETE_GLOBAL"):
+        return ((("g", id(frame.f_globals), argval), name != "LOAD_GLOBAL"),)
+    if name in ("LOAD_DEREF", "STORE_DEREF", "DELETE_DEREF", "LOAD_CLASSDEREF",
+                "LOAD_FROM_DICT_OR_DEREF"):
+        return ((("c", argval), name.startswith(("STORE", "DELETE"))),)
+    if name in ("LOAD_NAME", "STORE_NAME", "DELETE_NAME", "LOAD_FROM_DICT_OR_GLOBALS"):
+        write = not name.startswith("LOAD")
+        same = frame.f_code.co_flags & 0x0001 == 0 and \
+            frame.f_locals is frame.f_globals
+        g = (("g", id(frame.f_globals), argval), write)
+        return (g,) if same else (g, (ANY, write))
+    return None
+
+
+def footprint(frame: types.FrameType) -> Op:
+    """The accesses of the step a thread is paused at (a shared byte-code of `frame`)."""
+    dec = decoded(frame.f_code)
+    entry = dec.at.get(frame.f_lasti)
+    if entry is None:
+        return UNKNOWN
+    try:
+        op = _footprint(entry, frame)
+    except Exception:  # a footprint never breaks the run: when unsure, anything
+        return UNKNOWN
+    if dec.asserts and _into_assert(frame):
+        return op + UNKNOWN  # the assert's own byte-codes are no points: they join this step
+    return op
+
+
+def _footprint(entry: tuple[str, Any, str, tuple[Sym, ...]], frame: types.FrameType) -> Op:
+    name, argval, argrepr, inputs = entry
+    found = _name_access(name, argval, frame)
+    if found is not None:
+        return found
+    if name in ("LOAD_ATTR", "LOAD_METHOD", "LOAD_SPECIAL", "STORE_ATTR", "DELETE_ATTR"):
+        owner = resolve(inputs[-1], frame)
+        if owner is _MISSING:
+            return ((ANY, True), (ANY_SYNC, True))
+        return _attribute(owner, str(argval), not name.startswith("LOAD"))
+    if name in ("BINARY_SUBSCR", "STORE_SUBSCR", "DELETE_SUBSCR", "BINARY_SLICE",
+                "STORE_SLICE") or (name == "BINARY_OP" and argrepr == "[]"):
+        container = resolve(inputs[1] if name == "STORE_SUBSCR" else inputs[0], frame)
+        if name in ("BINARY_SLICE", "STORE_SLICE") or container is _MISSING:
+            return ((ANY, True), (ANY_SYNC, True))
+        write = not name.startswith("BINARY") or hasattr(type(container), "__missing__")
+        if type(container) in CONTAINERS or type(container).__name__ in ("deque",
+                                                                         "defaultdict"):
+            return ((("i", id(container)), write),)
+        return ((("i", id(container)), write), (("o", id(container)), True))
+    if name in CALLS:
+        return _call(inputs, frame)
+    if name in ("GET_ITER", "FOR_ITER", "UNPACK_SEQUENCE", "UNPACK_EX", "LIST_EXTEND",
+                "SET_UPDATE", "DICT_UPDATE", "DICT_MERGE", "GET_LEN"):
+        return _iteration(inputs[-1], frame)
+    if name in ("BEFORE_WITH", "SETUP_WITH"):
+        mgr = resolve(inputs[-1], frame)
+        if mgr is not _MISSING and _is_ours(mgr):
+            return ((("s", id(mgr)), True),)
+        if mgr is not _MISSING and _user_function(_static(mgr, "__enter__")):
+            return NOTHING
+        return UNKNOWN
+    if name in TWO or name.startswith(("BINARY_", "INPLACE_", "UNARY_", "COMPARE")) or \
+            name in ("TO_BOOL", "CONTAINS_OP") or name.startswith("POP_JUMP") or \
+            name.startswith("JUMP_IF"):
+        write = name.startswith("INPLACE_") or (name == "BINARY_OP" and "=" in argrepr)
+        n = 2 if name in TWO or name.startswith(("BINARY_", "INPLACE_")) else 1
+        return _operands([resolve(s, frame) for s in inputs[-n:]], write)
+    return UNKNOWN
+
+
+_reach_cache: dict[tuple[types.CodeType, int], bool] = {}
+
+
+def _into_assert(frame: types.FrameType) -> bool:
+    """Can this step run byte-codes of an `assert` line (which are no points)?"""
+    key = (frame.f_code, frame.f_lasti)
+    found = _reach_cache.get(key)
+    if found is None:
+        found = _reach_cache[key] = _reaches_assert(frame.f_code, frame.f_lasti)
+    return found
+
+
+def _reaches_assert(code: types.CodeType, start: int) -> bool:
+    lines = assert_lines(code)
+    points = scheduling_points(code)
+    instrs = [i for i in dis.get_instructions(code) if i.opname != "CACHE"]
+    index = {i.offset: n for n, i in enumerate(instrs)}
+    line = None
+    line_of: dict[int, int | None] = {}
+    for ins in instrs:
+        positions = getattr(ins, "positions", None)
+        lineno = positions.lineno if positions is not None else None
+        if lineno is None and isinstance(ins.starts_line, int) and ins.starts_line:
+            lineno = ins.starts_line
+        line = lineno if lineno is not None else line
+        line_of[ins.offset] = line
+    todo, seen = [index.get(start, 0) + 1], set()
+    while todo:
+        n = todo.pop()
+        if n in seen or n >= len(instrs):
+            continue
+        seen.add(n)
+        ins = instrs[n]
+        if line_of.get(ins.offset) in lines:
+            return True
+        if ins.offset in points:
+            continue
+        if ins.opname not in ENDS:
+            todo.append(n + 1)
+        if isinstance(ins.argval, int) and ins.opcode in dis.hasjrel + dis.hasjabs:
+            target = index.get(ins.argval)
+            if target is not None:
+                todo.append(target)
+    return False
+
+
+# -- the primitive a synchronisation point works on ------------------------------------
+
+_SKIP = {"controlled.py", "oracle.py", "vclock.py", "runtime.py", "dpor.py", "footprint.py",
+         "threads.py"}
+_LIFECYCLE = {"start", "join", "exit"}
+
+
+def sync_footprint(kind: str, thread: int, frame: types.FrameType | None) -> Op:
+    """The step a thread announces at a primitive's point of `kind` (its own thread id
+    `thread`), found from the primitive's frames above `frame`."""
+    if kind == "exit":
+        return ((("s", ("thread", thread)), True),)
+    depth = 0
+    while frame is not None and depth < 16:
+        depth += 1
+        code = frame.f_code
+        base = code.co_filename.rsplit("/", 1)[-1]
+        if not code.co_filename.startswith(PACKAGE_DIR):
+            frame = frame.f_back
+            continue
+        local = frame.f_locals
+        if code.co_name == "park" and "waitable" in local:
+            return _waitable(local["waitable"])
+        if base not in _SKIP:
+            if kind in _LIFECYCLE and hasattr(local.get("rec"), "idx"):
+                return ((("s", ("thread", local["rec"].idx)), True),)
+            owner = local.get("self")
+            if owner is not None and _is_ours(owner):
+                return ((("s", id(owner)), True),)
+        frame = frame.f_back
+    return ((ANY_SYNC, True),)
+
+
+def _waitable(w: Any) -> Op:
+    condition = getattr(w, "condition", None)
+    if condition is not None:
+        return ((("s", id(condition)), True),)
+    if hasattr(w, "idx") and hasattr(w, "finished"):
+        return ((("s", ("thread", w.idx)), True),)
+    if type(w).__name__ == "_Sleep" or not _is_ours(w):
+        return ((ANY_SYNC, True),)
+    return ((("s", id(w)), True),)

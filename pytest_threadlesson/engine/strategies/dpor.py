@@ -1,0 +1,298 @@
+"""`dpor`: dynamic partial-order reduction (Flanagan & Godefroid 2005), optionally bounded.
+
+Two interleavings that differ only in the order of independent steps (steps of different
+threads whose footprints do not conflict, `footprint.py`) end in the same state: one of
+them is enough. DPOR runs one interleaving, then looks at it for races: two dependent
+steps of different threads, the first not happening-before the second except through
+their own conflict (happens-before: the program order of each thread, and the order of
+dependent steps, tracked with vector clocks; a thread's first step happens after the
+step that started it). For each race it adds a backtracking point at the state before
+the first step, so that another run will try the other order; the thread to add is the
+one of the second step, or a thread whose steps lead to it (F&G's set E, the idea that
+source sets refine); when none can run there, every thread that can. The search replays
+a prefix of choices and then runs on, preferring the thread that was running (no
+preemption), and goes depth-first until no backtracking point is left: each class of
+equivalent interleavings then had a run (for a program whose runs end; the footprints
+over-approximate, so classes may be split, never merged).
+
+With a preemption bound (`bound`), a backtracking choice that would take more than
+`bound` preemptions on its path is not run. Naively this loses interleavings within the
+bound (the race that would have been found by a run that the bound cut); as in Coons,
+Musuvathi & McKinley, "Bounded partial-order reduction" (OOPSLA 2013), the same thread is
+also added at the start of the block of steps the racing step belongs to, the last
+context switch before it. The claim we make for a bounded search is the weaker, honest
+one: every interleaving DPOR chose to run had at most `bound` preemptions, and those
+runs passed ("with at most K preemptions").
+
+Sleep sets (Godefroid 1996) keep a run from re-exploring what a sibling branch covered:
+after a branch to thread q at a state, the threads explored there before (and asleep
+there) sleep while the steps run are independent of theirs, and are not chosen. Optimal
+DPOR (source sets with wakeup trees, Abdulla et al. 2014) is not implemented: a run may
+still end in a class already seen ("sleep-set blocked"); it is run to its end, as the
+program cannot be stopped midway. docs/dpor.md says more.
+"""
+
+from __future__ import annotations
+
+import sys
+import types
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from ..footprint import NOTHING, Op, dependent, footprint, keys, sync_footprint
+from ..tracing import scheduling_points
+
+_IGNORED = ("outside", "abort", "opcode")
+
+
+@dataclass
+class Node:
+    """One state of the path: who could run, who ran, and the branches to try."""
+
+    runnable: tuple[int, ...]
+    current: int | None  # the thread that could have gone on (a switch from it preempts)
+    chosen: int
+    preemptions: int  # preemptions on the path before this state
+    backtrack: set[int] = field(default_factory=set)
+    done: set[int] = field(default_factory=set)
+    sleep: frozenset[int] = frozenset()  # threads whose step here is covered elsewhere
+
+    def cost(self, thread: int) -> int:
+        return self.preemptions + (self.current is not None and thread != self.current)
+
+
+class Dpor:
+    """One run of the search: replays `prefix`, then prefers the running thread; records
+    every step (who, and its footprint) and every state."""
+
+    name = "dpor"
+
+    def __init__(self, prefix: Sequence[int], asleep: frozenset[int] = frozenset()) -> None:
+        self.prefix = list(prefix)
+        self.asleep = asleep  # the sleep set after the prefix's last choice (its branch)
+        self.sleep: frozenset[int] = frozenset()
+        self.pending: dict[int, Op] = {}  # each thread's next step, as it announced it
+        self.events: list[tuple[int, Op]] = []
+        self.states: list[tuple[tuple[int, ...], int | None, frozenset[int]]] = []
+        self.born: dict[int, int] = {0: -1}  # thread -> the step during which it started
+        self.last: dict[int, int] = {}  # thread -> its latest step
+        self.diverged = False
+
+    def observe(self, thread: int, kind: str, frame: types.FrameType | None) -> None:
+        """The oracle's call: `thread` is at a point of `kind` (for "opcode", paused at a
+        byte-code of `frame`), before anyone is chosen."""
+        if kind == "opcode" and frame is not None:
+            if frame.f_lasti in scheduling_points(frame.f_code):
+                self.pending[thread] = footprint(frame)
+        elif kind == "exit":
+            self.pending.pop(thread, None)
+            step = self.last.get(thread)
+            if step is not None:  # its last step ends it: a join waits for that
+                who, op = self.events[step]
+                self.events[step] = (who, op + sync_footprint(kind, thread, None))
+        elif kind not in _IGNORED:
+            self.pending[thread] = sync_footprint(kind, thread, sys._getframe(1))
+
+    def preempt(self, frame: types.FrameType) -> bool:
+        return frame.f_lasti in scheduling_points(frame.f_code)
+
+    def choose(self, runnable: Sequence[int], current: int | None, kind: str) -> int:
+        ids = tuple(runnable)
+        for t in ids:
+            if t not in self.born:
+                self.born[t] = len(self.events) - 1
+        at = len(self.events)
+        entry = self.sleep
+        if at < len(self.prefix) and self.prefix[at] in ids:
+            chosen = self.prefix[at]
+        else:
+            if at < len(self.prefix):
+                self.diverged = True  # not the program of the prefix: no proof from here
+            awake = [t for t in ids if t not in entry] or list(ids)
+            chosen = current if current in awake else min(awake)
+        self.last[chosen] = at
+        op = self.pending.pop(chosen, NOTHING)
+        self.events.append((chosen, op))
+        self.states.append((ids, current if current in ids else None, entry))
+        base = self.asleep if at == len(self.prefix) - 1 else entry
+        self.sleep = frozenset(t for t in base if t != chosen and self._stays(t, chosen, op))
+        return chosen
+
+    def _stays(self, t: int, chosen: int, op: Op) -> bool:
+        """Does sleeping `t` stay asleep across `chosen`'s step `op`? Not when they are
+        dependent, nor when `t` waits on `chosen` (its last step ends it: a join)."""
+        mine = self.pending.get(t, NOTHING)
+        return not dependent(mine, op) and (("s", ("thread", chosen)), True) not in mine
+
+
+def races(events: Sequence[tuple[int, Op]], born: dict[int, int]
+          ) -> tuple[list[tuple[int, int]], list[list[int]], list[int]]:
+    """The races of a run: pairs (j, k) of dependent steps of different threads, j before
+    k, j not happening-before k but through their conflict. Also each step's vector clock
+    and its number among its thread's steps."""
+    width = max((t for t, _ in events), default=0) + 1
+    width = max(width, max(born, default=0) + 1)
+    clocks: list[list[int]] = []
+    local: list[int] = []
+    now: dict[int, list[int]] = {}
+    filed: dict[tuple[object, ...], tuple[dict[int, int], dict[int, int]]] = {}
+    found: list[tuple[int, int]] = []
+    for k, (p, op) in enumerate(events):
+        clock = now.get(p)
+        if clock is None:
+            start = born.get(p, -1)
+            clock = list(clocks[start]) if 0 <= start < len(clocks) else [0] * width
+        else:
+            clock = list(clock)
+        met: set[int] = set()
+        for loc, write in op:
+            for key in keys(loc)[1]:
+                entry = filed.get(key)
+                if entry is None:
+                    continue
+                for q, j in entry[0].items():
+                    if q != p:
+                        met.add(j)
+                if write:
+                    for q, j in entry[1].items():
+                        if q != p:
+                            met.add(j)
+        racing = [j for j in met if clock[events[j][0]] < local[j]]
+        for j in met:
+            other = clocks[j]
+            for i in range(width):
+                if other[i] > clock[i]:
+                    clock[i] = other[i]
+        clock[p] += 1
+        clocks.append(clock)
+        local.append(clock[p])
+        now[p] = clock
+        for j in racing:
+            tj = events[j][0]
+            if not any(clocks[i][tj] >= local[j] for i in racing if i != j):
+                found.append((j, k))
+        for loc, write in op:
+            for key in keys(loc)[0]:
+                entry = filed.get(key)
+                if entry is None:
+                    entry = filed[key] = ({}, {})
+                entry[0 if write else 1][p] = k
+    return found, clocks, local
+
+
+@dataclass
+class DporSearch:
+    """Depth-first DPOR over runs; `bound`: at most this many preemptions (None: none)."""
+
+    bound: int | None = None
+    runs: int = 0
+    exhausted: bool = False
+    longest: int = 0
+    sound: bool = True  # False once a prefix could not be replayed
+    tree: list[Node] = field(default_factory=list)
+    _next: list[int] | None = field(default_factory=list)
+    _asleep: frozenset[int] = frozenset()
+
+    def strategy(self) -> Dpor | None:
+        if self._next is None:
+            return None
+        return Dpor(self._next, self._asleep)
+
+    def finished(self, run: Dpor) -> None:
+        """After a run: add its races' backtracking points, and pick the next prefix."""
+        self.runs += 1
+        self.longest = max(self.longest, len(run.events))
+        if run.diverged:
+            self.sound = False
+        self._grow(run)
+        self.analyse(run.events, run.born)
+        self._next = self._pick()
+        if self._next is None:
+            self.exhausted = True
+
+    def _grow(self, run: Dpor) -> None:
+        kept = len(self.tree)
+        if kept > len(run.states):
+            del self.tree[len(run.states):]
+            kept = len(self.tree)
+        for i in range(kept, len(run.states)):
+            runnable, current, asleep = run.states[i]
+            chosen = run.events[i][0]
+            before = self.tree[i - 1].cost(self.tree[i - 1].chosen) if i else 0
+            self.tree.append(Node(runnable, current, chosen, before, {chosen}, {chosen},
+                                  asleep))
+
+    def analyse(self, events: Sequence[tuple[int, Op]], born: dict[int, int]) -> None:
+        found, clocks, local = races(events, born)
+        if not found:
+            return
+        steps_of: dict[int, list[int]] = {}
+        for i, (t, _) in enumerate(events):
+            steps_of.setdefault(t, []).append(i)
+        for j, k in found:
+            self._backtrack(j, k, events, clocks[k], local, steps_of)
+
+    def _backtrack(self, j: int, k: int, events: Sequence[tuple[int, Op]],
+                   clock_k: list[int], local: list[int], steps_of: dict[int, list[int]]
+                   ) -> None:
+        if j >= len(self.tree):
+            return
+        p = events[k][0]
+        node = self.tree[j]
+        if p not in node.runnable and j + 1 < len(self.tree) and \
+                p in self.tree[j + 1].runnable:
+            return  # step j is what let p run (a release, an exit): never the other way
+        lead: set[int] = set()
+        for q in node.runnable:
+            if q == p:
+                lead.add(q)
+                continue
+            mine = steps_of.get(q, [])
+            n = bisect_right(mine, j)
+            if n < len(mine) and mine[n] < k and clock_k[q] >= local[mine[n]]:
+                lead.add(q)
+        self._add(node, lead, p)
+        if self.bound is not None:
+            block = j
+            while block > 0 and events[block - 1][0] == events[j][0]:
+                block -= 1
+            if block != j and block < len(self.tree):
+                first = self.tree[block]
+                self._add(first, lead & set(first.runnable) or {p} & set(first.runnable), p)
+
+    @staticmethod
+    def _add(node: Node, lead: set[int], p: int) -> None:
+        if lead & (node.backtrack | node.done | node.sleep):
+            return
+        if lead:
+            node.backtrack.add(p if p in lead else min(lead))
+        else:
+            node.backtrack.update(set(node.runnable) - node.sleep)
+
+    def _pick(self) -> list[int] | None:
+        for depth in range(len(self.tree) - 1, -1, -1):
+            node = self.tree[depth]
+            todo = sorted(q for q in node.backtrack - node.done - node.sleep
+                          if self.bound is None or node.cost(q) <= self.bound)
+            if todo:
+                q = todo[0]
+                self._asleep = (node.sleep | node.done) - {q}
+                node.done.add(q)
+                node.chosen = q
+                del self.tree[depth + 1:]
+                return [n.chosen for n in self.tree]
+        return None
+
+    @property
+    def verified(self) -> bool:
+        return self.exhausted and self.sound
+
+    @property
+    def covered(self) -> str:
+        """What a verified search covered, for `ExploreResult.summary`."""
+        bound = "no preemption bound" if self.bound is None else \
+            f"with at most {self.bound} preemption{'s' if self.bound != 1 else ''}"
+        runs = f"{self.runs} run{'s' if self.runs != 1 else ''}"
+        return (f"verified: every class of equivalent interleavings, in {runs} ({bound}; "
+                f"up to {self.longest} steps each)")

@@ -1,0 +1,217 @@
+"""The `dpor` strategy (issue 14 parts 2-3): the dependency relation, the races it finds in
+a run and the backtracking points they give, and the search end to end on the corpus of
+tests/corpus/ against `systematic`."""
+
+from __future__ import annotations
+
+import threading
+import types
+
+import pytest
+from corpus import RACY, SAFE, programs
+
+from pytest_threadlesson.engine.contention import (
+    Contention,
+    ExploreResult,
+    ScheduleFailure,
+    run_schedule,
+)
+from pytest_threadlesson.engine.footprint import (
+    ANY,
+    ANY_SYNC,
+    Access,
+    Op,
+    conflicts,
+    dependent,
+)
+from pytest_threadlesson.engine.strategies.base import make_strategy
+from pytest_threadlesson.engine.strategies.dpor import Dpor, DporSearch, races
+from pytest_threadlesson.engine.strategies.replay import Replay
+
+PROGRAMS = {p.__name__.rsplit(".", 1)[-1]: p for p in programs()}
+X: Access = (("a", 1, "x"), True)
+X_READ: Access = (("a", 1, "x"), False)
+Y: Access = (("a", 1, "y"), True)
+OTHER_X: Access = (("a", 2, "x"), True)
+LOCK: Access = (("s", 10), True)
+
+
+# -- the dependency relation ---------------------------------------------------------------
+
+
+def test_two_reads_never_conflict() -> None:
+    assert not conflicts(X_READ, X_READ)
+    assert not conflicts((ANY, False), X_READ)
+
+
+def test_a_write_conflicts_with_a_read_of_the_same_attribute_only() -> None:
+    assert conflicts(X, X_READ) and conflicts(X_READ, X)
+    assert not conflicts(X, Y)
+    assert not conflicts(X, OTHER_X)
+
+
+def test_a_c_call_on_an_object_conflicts_with_its_attributes_and_items() -> None:
+    whole: Access = (("o", 1), True)
+    assert conflicts(whole, X_READ) and conflicts(X_READ, whole)
+    assert conflicts(whole, (("i", 1), False))
+    assert not conflicts(whole, OTHER_X)
+
+
+def test_an_unknown_access_conflicts_with_all_memory_and_no_lock() -> None:
+    unknown: Access = (ANY, True)
+    for other in (X_READ, OTHER_X, (("g", 5, "flag"), False), (("c", "n"), False)):
+        assert conflicts(unknown, other) and conflicts(other, unknown)
+    assert not conflicts(unknown, LOCK)
+    assert conflicts((ANY_SYNC, True), LOCK)
+    assert not conflicts(LOCK, (("s", 11), True))
+
+
+def test_steps_are_dependent_when_any_access_conflicts() -> None:
+    assert dependent((Y, X), (X_READ,))
+    assert not dependent((Y,), (X_READ, OTHER_X))
+
+
+# -- races and backtracking on hand-made runs ----------------------------------------------
+
+
+def _born(*threads: int) -> dict[int, int]:
+    return {t: -1 for t in threads}
+
+
+def test_two_unordered_writes_race() -> None:
+    found, _, _ = races([(1, (X,)), (2, (X,))], _born(0, 1, 2))
+    assert found == [(0, 1)]
+
+
+def test_accesses_ordered_by_a_lock_do_not_race_only_the_lock_does() -> None:
+    events: list[tuple[int, Op]] = [(1, (LOCK,)), (1, (X,)), (1, (LOCK,)),
+                                    (2, (LOCK,)), (2, (X,)), (2, (LOCK,))]
+    found, _, _ = races(events, _born(0, 1, 2))
+    assert found == [(2, 3)]  # the release and the next acquire; x is ordered by them
+
+
+def test_only_the_last_of_a_chain_of_conflicts_races() -> None:
+    # 1 writes x, 2 writes x, 3 reads x: 1 -> 2 -> 3, so 1 races with 2 only.
+    found, _, _ = races([(1, (X,)), (2, (X,)), (3, (X_READ,))], _born(0, 1, 2, 3))
+    assert sorted(found) == [(0, 1), (1, 2)]
+
+
+def test_a_thread_started_by_a_step_happens_after_it() -> None:
+    # thread 2 is born during step 0 (its starter's step), which wrote x: no race.
+    found, _, _ = races([(1, (X,)), (2, (X_READ,))], {0: -1, 1: -1, 2: 0})
+    assert found == []
+
+
+def _run(prefix: list[int], ops: dict[int, Op], order: list[int]) -> Dpor:
+    """A run of two threads, each with one step, as the engine would ask."""
+    run = Dpor(prefix)
+    left = set(ops)
+    for _ in order:
+        for t in left:
+            run.pending[t] = ops[t]
+        chosen = run.choose(tuple(sorted(left)), None, "block")
+        left.discard(chosen)
+    return run
+
+
+def test_a_race_backtracks_to_the_other_order_then_the_search_ends() -> None:
+    search = DporSearch()
+    ops: dict[int, Op] = {1: (X,), 2: (X,)}
+    first = search.strategy()
+    assert first is not None and first.prefix == []
+    search.finished(_run([], ops, [1, 2]))
+    second = search.strategy()
+    assert second is not None and second.prefix == [2]
+    search.finished(_run([2], ops, [2, 1]))
+    assert search.strategy() is None and search.verified and search.runs == 2
+
+
+def test_independent_steps_take_one_run() -> None:
+    search = DporSearch()
+    search.finished(_run([], {1: (X,), 2: (OTHER_X,)}, [1, 2]))
+    assert search.strategy() is None and search.verified and search.runs == 1
+
+
+# -- end to end --------------------------------------------------------------------------
+
+
+def _explore(name: str, strategy: str, preemptions: int | None) -> ExploreResult:
+    engine = Contention(seed=1, test_id=name, shrink_budget=0)
+    return engine.explore(PROGRAMS[name].scenario, 20_000, strategy=strategy,
+                          preemptions=preemptions)
+
+
+@pytest.mark.parametrize("name", [n for n, p in PROGRAMS.items() if p.VERDICT == RACY])
+def test_every_racy_program_fails_under_dpor(name: str) -> None:
+    with pytest.raises(ScheduleFailure) as failed:
+        _explore(name, "dpor", 2)
+    assert failed.value.diagnosis == "race", failed.value.report
+
+
+@pytest.mark.parametrize("name", ["safe_locked_counter", "safe_join_then_read",
+                                  "safe_event_publication", "safe_locked_iteration"])
+def test_a_safe_program_is_verified_in_fewer_runs_than_systematic(name: str) -> None:
+    dpor = _explore(name, "dpor", 2)
+    systematic = _explore(name, "systematic", 2)
+    assert dpor.verified and systematic.verified, (dpor.summary, systematic.summary)
+    assert dpor.schedules < systematic.schedules, (dpor.summary, systematic.summary)
+    assert dpor.summary.startswith("verified: every class of equivalent interleavings")
+    assert "with at most 2 preemptions" in dpor.summary
+
+
+def test_without_a_bound_the_summary_says_so() -> None:
+    result = _explore("safe_locked_counter", "dpor", None)
+    assert result.verified, result.summary
+    assert f"in {result.schedules} runs (no preemption bound; up to " in result.summary
+
+
+def test_a_search_cut_by_its_budget_is_not_verified() -> None:
+    engine = Contention(seed=1, test_id="cut", shrink_budget=0)
+    result = engine.explore(PROGRAMS["safe_locked_counter"].scenario, 3, strategy="dpor")
+    assert result.schedules == 3 and not result.verified
+    assert result.summary.startswith("no failure in 3 schedules (dpor")
+
+
+def test_a_replay_of_a_dpor_failure_gives_the_same_report() -> None:
+    scenario = PROGRAMS["racy_attribute"].scenario
+    engine = Contention(seed=1, test_id="replayed")
+    with pytest.raises(ScheduleFailure) as failed:
+        engine.explore(scenario, 1000, strategy="dpor")
+    failure = failed.value
+    again = engine.failure(run_schedule(scenario, Replay(failure.choices)), failure.schedule)
+    assert again is not None and again.report == failure.report
+
+
+def test_a_race_through_a_c_method_is_found() -> None:
+    """`items.append` then `len(items)`: C calls on one list are dependent."""
+
+    class Log:
+        def __init__(self) -> None:
+            self.items: list[int] = []
+            self.seen = -1
+
+        def add(self) -> None:
+            self.items.append(1)
+            self.seen = len(self.items)
+
+    def scenario() -> None:
+        log = Log()
+        threads = [threading.Thread(target=log.add) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert log.seen == 2, log.seen
+
+    with pytest.raises(ScheduleFailure):
+        Contention(seed=1, shrink_budget=0).explore(scenario, 1000, strategy="dpor")
+
+
+def test_dpor_is_a_search_not_one_schedules_strategy() -> None:
+    with pytest.raises(ValueError, match="dpor strategy is a search"):
+        make_strategy("dpor", "1")
+
+
+def test_every_program_of_the_corpus_is_known() -> None:
+    assert {p.VERDICT for p in PROGRAMS.values()} == {RACY, SAFE}
+    assert all(isinstance(p, types.ModuleType) for p in PROGRAMS.values())
