@@ -150,7 +150,7 @@ class Contention:
         seed: int | None = None,
         *,
         strategy: str | None = None,
-        preemptions: int | None = None,
+        preemptions: int | None = 2,
     ) -> ExploreResult:
         """Run `scenario` under many seeded interleavings; fail on the first bad one.
 
@@ -158,7 +158,8 @@ class Contention:
         the session seed and the test, so each test and each `--count` repetition
         explores its own schedules. `strategy="systematic"` searches every interleaving
         with at most `preemptions` preemptions instead, and stops early (verified) when
-        there are fewer than `schedules`.
+        there are fewer than `schedules`; `strategy="dpor"` runs one interleaving per class
+        of equivalent ones (docs/dpor.md), with no bound when `preemptions` is None.
         """
         if not callable(scenario):
             raise TypeError(f"explore() needs a function to run, got {scenario!r}")
