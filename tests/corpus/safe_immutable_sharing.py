@@ -3,7 +3,7 @@
 from corpus import SAFE, run_threads
 
 VERDICT = SAFE
-PRICES = (2, 3, 5)
+PRICES = (2, 3)
 NAMES = frozenset({"tea", "cake"})
 
 
@@ -19,4 +19,4 @@ def scenario() -> None:
         totals.append(result)
 
     run_threads(total, total)
-    assert totals == [20, 20], totals
+    assert totals == [10, 10], totals
