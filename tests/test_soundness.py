@@ -25,9 +25,9 @@ from pytest_threadlesson.engine.tracing import point_kind, scheduling_points
 from pytest_threadlesson.frames import is_user_code
 
 PROGRAMS = programs()
-STRATEGIES = ("random", "pct", "systematic")
+STRATEGIES = ("random", "pct", "systematic", "dpor")
 BOUND = 2  # preemptions, as explore's default
-BUDGET = {"random": 300, "pct": 300, "systematic": 20_000}
+BUDGET = {"random": 300, "pct": 300, "systematic": 20_000, "dpor": 20_000}
 
 
 def _explore(program: types.ModuleType, strategy: str) -> ExploreResult:
@@ -65,6 +65,9 @@ def test_a_safe_program_passes_and_systematic_verifies_it(program: types.ModuleT
     if strategy == "systematic":
         assert result.verified, result.summary
         assert result.summary.startswith("verified: all "), result.summary
+    elif strategy == "dpor":
+        assert result.verified, result.summary
+        assert result.summary.startswith("verified: every class of equivalent"), result.summary
     else:
         assert result.schedules == BUDGET[strategy] and not result.verified, result.summary
 
