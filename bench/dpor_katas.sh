@@ -1,0 +1,20 @@
+#!/bin/sh
+# dpor vs systematic on each kata's solution (issue 14 part 4): wall time, outcome, and
+# the explore summaries; each run cut at $LIMIT seconds. Run from the repository root:
+#   sh bench/dpor_katas.sh [strategy ...]   (default: dpor systematic)
+LIMIT=${LIMIT:-120}
+STRATEGIES=${*:-"dpor systematic"}
+for test in katas/test_k*.py; do
+  for strategy in $STRATEGIES; do
+    start=$(date +%s.%N)
+    out=$(timeout "$LIMIT" .venv/bin/pytest "$test" --threadlesson-solutions \
+      --threadlesson-strategy="$strategy" --threadlesson-schedules=100000 -q \
+      -p no:cacheprovider 2>&1)
+    rc=$?
+    end=$(date +%s.%N)
+    last=$(printf '%s\n' "$out" | grep -E "passed|failed|error" | tail -1)
+    [ "$rc" = 124 ] && last="TIMEOUT after ${LIMIT} s"
+    printf '%-32s %-10s %6.1f s  %s\n' "$(basename "$test" .py)" "$strategy" \
+      "$(echo "$end - $start" | bc)" "$last"
+  done
+done
