@@ -10,7 +10,9 @@ ratio, a rate or a median of repeated whole-process runs, and says its N. Nothin
 asserts on time: the machine is shared and noisy.
 
 Sections (see bench/README.md): 1 detection per kata, 2 held-out scenarios, 3 frontrun side
-by side, 4 deadlocks, 5 overhead, 6 soak, 7 scale (xdist + repeat).
+by side, 4 deadlocks, 5 overhead, 6 soak, 7 scale (xdist + repeat), 9 shrinking
+(bench/shrinking.py; run alone: `python bench/run.py --sections 9 --pythons 3.11 --seeds 5
+--repeats 5 --output BENCHMARKS-shrinking.md`).
 
 The first Python of --pythons runs every section; the others run sections 1 and 2 (kata
 detection and held-out scenarios), after all the sections of the first. A Python
@@ -982,7 +984,7 @@ def main(argv: list[str] | None = None) -> int:
                                "measurement.")
     # Section 1 on the first Python comes first, on the other Pythons last: the table for
     # the first Python is complete as early as possible.
-    order = [s for s in "12345678" if s in sections]
+    order = [s for s in "123456789" if s in sections]
     if "1" in sections:
         order += [f"1:{v}" for v in pythons if v != main_ver]  # one at a time: written as done
     if "2" in sections:
@@ -1022,6 +1024,12 @@ def main(argv: list[str] | None = None) -> int:
                 scale(report, main_py, args.count, tmp, progress)
             elif s == "8":
                 real_suites_section(report, main_py, args.repeats, progress)
+            elif s == "9":
+                from shrinking import shrinking_section
+
+                shrinking_section(report, main_py, seeds[main_ver], args.repeats, tmp,
+                                  progress, run=run, pytest_cmd=pytest_cmd,
+                                  clean_env=clean_env, row=Row)
             header_now = [*header, f"Run time so far: "
                           f"{(time.perf_counter() - started) / 60:.1f} min"]
             pending = [f"section {x.replace(':', ' on ')}" for x in order[i + 1:]]

@@ -41,12 +41,13 @@ from .outcome import FailureKind
 from .shrink import DEFAULT_BUDGET, Guided, Shrunk, shrink
 from .story import Story, not_a_race, stories, wrong_fix
 from .strategies.base import Record, ScheduleDiverged, Strategy, make_strategy
-from .strategies.replay import Replay
 from .strategies.dpor import DporSearch
+from .strategies.replay import Replay
 from .strategies.systematic import SystematicSearch
 from .watch import abandon, watch
 
 DEFAULT_MAX_STEPS = 20_000
+SHRINK_WALL_LIMIT = 1.0  # seconds a shrinking run may stand still outside the scheduler
 
 
 class ScheduleFailure(AssertionError):
@@ -205,9 +206,10 @@ class Contention:
                                  preemption_bound=bound, covered=getattr(search, "covered", ""))
         return ExploreResult(ran, threads_started, strategy_name, base)
 
-    def _run(self, scenario: Callable[[], Any], strategy: Any) -> rt.RunOutcome:
-        return run_schedule(scenario, strategy, wall_limit=self.wall_limit,
-                            max_steps=self.max_steps,
+    def _run(self, scenario: Callable[[], Any], strategy: Any, max_steps: int | None = None,
+             wall_limit: float | None = None) -> rt.RunOutcome:
+        return run_schedule(scenario, strategy, wall_limit=wall_limit or self.wall_limit,
+                            max_steps=max_steps or self.max_steps,
                             dropped_exceptions_ok=self.dropped_exceptions_ok, hints=self.hints)
 
     def _shrunk(self, scenario: Callable[[], Any], outcome: rt.RunOutcome,
@@ -218,9 +220,15 @@ class Contention:
         if failure.diagnosis in (Diagnosis.BROKEN, Diagnosis.HANG, Diagnosis.EXCEPTION):
             return failure  # no interleaving makes these simpler
 
+        # A candidate that runs much longer than the failure it shrinks (a loop that now
+        # spins until the step limit, a wait on something outside) is not simpler: it is
+        # cut short, and fails otherwise.
+        steps = min(self.max_steps, 2 * outcome.points + 200)
+        wall = min(self.wall_limit, SHRINK_WALL_LIMIT)
+
         def attempt(strategy: Guided) -> tuple[object, object, Sequence[Record]] | None:
             try:
-                got = self._run(scenario, strategy)
+                got = self._run(scenario, strategy, steps, wall)
             except ScheduleDiverged:
                 return None
             return _failure_of(got), got, got.schedule
@@ -395,7 +403,7 @@ def run_schedule(
         if gc_enabled:
             gc.enable()
     if run.notes is not None:
-        run.notes.close()
+        run.notes.finish()
     if run.oracle.diverged is not None:
         raise run.oracle.diverged
     if isinstance(strategy, Replay):

@@ -331,8 +331,8 @@ class ControlledRun(Arena):
         if self.main is not None and self.main.finished:
             if self.aborted is None:
                 self._report_leak()  # nothing can move, and the scenario already returned
-            for t in live:
-                t.blocked = False
+            for t in live:  # unwind, also a thread that waits again after its abort
+                t.blocked, t.pending = False, t.pending or ScheduleAborted(self.aborted or "")
             return
         states = [self._state(t) for t in live]
         cycle = None

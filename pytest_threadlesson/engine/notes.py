@@ -308,14 +308,24 @@ class _Hooks:
         if step is not None:
             step.note(f"starts {rec.name}")
 
+    waits: list[tuple[Step, Any, float | None]]
+
     def parks(self, log: Sequence[Step], rec: Any, waitable: Any,
               timeout: float | None) -> None:
+        """Named later (`named_waits`): naming may call the learner's `__repr__`, which
+        must not run here, in the middle of a scheduling decision."""
         step = _last_of(log, rec.idx)
         if step is not None:
+            self.waits.append((step, waitable, timeout))
+
+    def named_waits(self) -> None:
+        """After the run: the waits, named."""
+        for step, waitable, timeout in self.waits:
             try:
-                step.note(_wait_note(rec, waitable, timeout))
+                step.note(_wait_note(None, waitable, timeout))
             except Exception:  # a note is a courtesy
                 pass
+        self.waits = []
 
     def timed_out(self, log: Sequence[Step], rec: Any) -> None:
         step = _last_of(log, rec.idx)
@@ -328,6 +338,7 @@ class Notes(_Hooks):
     """The notes of one run: opened when a step begins, closed when the next begins."""
 
     def __init__(self) -> None:
+        self.waits = []
         self.open: Step | None = None
         self.frame: types.FrameType | None = None
         self.start = 0
@@ -346,6 +357,11 @@ class Notes(_Hooks):
                         self.reads[offset] = found
         except Exception:  # a note is a courtesy: never break the run for one
             self.reads = {}
+
+    def finish(self) -> None:
+        """After the run (no thread of it runs): the last step's notes, the waits named."""
+        self.close()
+        self.named_waits()
 
     def close(self) -> None:
         step, frame = self.open, self.frame
