@@ -33,7 +33,9 @@ TWO = {"BINARY_OP", "COMPARE_OP", "CONTAINS_OP", "BINARY_SUBSCR", "DELETE_SUBSCR
 # Byte-codes that only pop (what is below stays as it was).
 _PURE_POPS = ("POP_TOP", "STORE_", "DELETE_", "POP_JUMP", "LIST_APPEND", "SET_ADD",
               "MAP_ADD", "LIST_EXTEND", "SET_UPDATE", "DICT_UPDATE", "DICT_MERGE", "END_FOR",
-              "POP_ITER", "NOP", "RESUME", "CACHE", "NOT_TAKEN", "PRINT_EXPR")
+              "POP_ITER", "NOP", "RESUME", "CACHE", "NOT_TAKEN", "PRINT_EXPR", "POP_BLOCK",
+              "SETUP_FINALLY", "SETUP_CLEANUP", "MAKE_CELL", "COPY_FREE_VARS", "GEN_START",
+              "JUMP")
 CALLS = {"CALL", "CALL_FUNCTION", "CALL_METHOD", "CALL_FUNCTION_KW", "CALL_KW"}
 
 
@@ -131,7 +133,7 @@ class Decoded:
         elif name in ("COPY", "DUP_TOP"):
             n = arg if name == "COPY" else 1
             stack.append(stack[-n] if len(stack) >= n else None)
-        elif name in ("SWAP", "ROTTWO"):
+        elif name in ("SWAP", "ROT_TWO"):
             n = arg if name == "SWAP" else 2
             if len(stack) >= n:
                 stack[-1], stack[-n] = stack[-n], stack[-1]
