@@ -55,7 +55,9 @@ def shrinking_section(report: Any, python: str, seeds: list[int], repeats: int, 
             by_kata[kata][budget].append(rec)
     rows = []
     for kata in sorted(by_kata):
-        before, after = by_kata[kata][0], by_kata[kata][DEFAULT_BUDGET]
+        # an exception, a hang or code that does not run is not shrunk (no `shrunk`)
+        before = [r for r in by_kata[kata][0] if r["preemptions_before"] is not None]
+        after = [r for r in by_kata[kata][DEFAULT_BUDGET] if r["preemptions_after"] is not None]
         if not after:
             continue
         pre_b = [r["preemptions_before"] for r in after]
@@ -72,7 +74,8 @@ def shrinking_section(report: Any, python: str, seeds: list[int], repeats: int, 
                         f"(max {max(cost)})", "",
                         f"N={len(after)} failing explores ({', '.join(diagnoses)}), "
                         f"seeds {seeds[0]}..{seeds[-1]}"))
-    k03 = [r["rows"] for r in by_kata.get("k03_lost_update", {}).get(DEFAULT_BUDGET, [])]
+    k03 = [r["rows"] for r in by_kata.get("k03_lost_update", {}).get(DEFAULT_BUDGET, [])
+           if r["preemptions_after"] is not None]
     if k03:
         rows.append(row("9", "k03_lost_update: rows shown after shrinking",
                         f"max {max(k03)}, median {_median(k03)}", "<= 8",
