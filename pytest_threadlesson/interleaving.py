@@ -203,8 +203,9 @@ def render(rows: Sequence[Row], names: Sequence[str], width: int = WIDTH) -> lis
     prefix = 8
     columns = max(1, len(lanes))
     col = (width - prefix) // columns
-    longest = max(len(token) for row in rows for text in (row.where, row.code, row.note)
-                  for token in _tokens(text))
+    longest = max((len(token) for row in rows if row.lane in lanes  # main spans the line
+                   for text in (row.where, row.code, row.note) for token in _tokens(text)),
+                  default=0)
     if columns > 4 or col < 22 or longest + 6 > col:  # a column too narrow for a word
         return out + _listing(rows, names, hidden, width)
     if lanes:
