@@ -276,9 +276,19 @@ _CONTAINER_ITER: tuple[type, ...] = (
     type({}.keys()), type({}.values()), type({}.items()))
 
 
+# Builtins whose result is a new container or a range: iterating or unpacking it reads
+# nothing another thread has (the call itself has its own footprint).
+_FRESH = (range, sorted, list, tuple)
+
+
 def _iteration(sym: Sym, frame: types.FrameType) -> Op:
     if sym is not None and sym[0] == "iter":
         sym = sym[1]
+    if sym is not None and sym[0] == "ret":
+        made = resolve(sym[1], frame)
+        if any(made is f for f in _FRESH):
+            return NOTHING
+        return UNKNOWN
     obj = resolve(sym, frame)
     if obj is _MISSING:
         return ((ANY, True), (ANY_SYNC, True))

@@ -21,7 +21,7 @@ _V = sys.version_info[:2]
 
 # -- the symbolic stack: which object each shared byte-code works on -------------------
 
-Sym = tuple[Any, ...] | None  # ("local", n) ("global", n) ("deref", n) ("const", v)
+Sym = tuple[Any, ...] | None  # ("local", n) ("global", n) ("deref", n) ("const", v) ("ret", f)
 #                                ("attr", sym, n) ("meth", sym, n) ("iter", sym) ("null",)
 _LOAD_LOCAL = {"LOAD_FAST", "LOAD_FAST_CHECK", "LOAD_FAST_BORROW", "LOAD_FAST_AND_CLEAR"}
 _PAIRS = {"LOAD_FAST_LOAD_FAST", "LOAD_FAST_BORROW_LOAD_FAST_BORROW"}
@@ -147,9 +147,9 @@ class Decoded:
                 effect = 0
             pops = _pops(name, arg)
             if pops is not None:
-                for _ in range(pops):
-                    pop()
-                stack.append(None)
+                popped = [pop() for _ in range(pops)][::-1]
+                callee = next((c for c in popped[:2] if c is None or c[0] != "null"), None)
+                stack.append(("ret", callee))  # what a call of `callee` returned
                 return
             if name == "MAKE_FUNCTION":
                 for _ in range(1 - effect):
