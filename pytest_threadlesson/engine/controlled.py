@@ -205,7 +205,8 @@ class ControlledRun(Arena):
     def _count_point(self) -> None:
         self.points += 1
         self._leak_check()
-        if self.points > self.max_points and self.aborted is None:
+        if self.points > self.max_points and (self.aborted is None or  # again, long after:
+                                              self.points > 2 * self.max_points):  # unwind
             self.abort(f"the scenario did not finish within {self.max_points} scheduling "
                        "steps (an endless loop, or a thread spinning while it waits?)",
                        FailureKind.LIVELOCK)
