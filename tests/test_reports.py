@@ -26,6 +26,7 @@ from pytest_threadlesson.engine.contention import Contention, ScheduleFailure, r
 from pytest_threadlesson.engine.shrink import Guided, Plan, plan_preemptions
 from pytest_threadlesson.engine.strategies.replay import Replay
 from pytest_threadlesson.glue.summary import explanation
+from pytest_threadlesson.html_report import render_html
 
 ROOT = Path(__file__).resolve().parent.parent
 ROW = re.compile(r"^  +(\d+)([* ]) ")
@@ -334,3 +335,42 @@ def test_a_story_is_told_once_and_only_for_its_own_diagnosis() -> None:
     failure_of(lost_update(wrong_fix("k03_lost_update__lock_per_call").Counter))
     assert "new lock" not in explanation("k03_lost_update", Diagnosis.DEADLOCK)
     assert "new lock" not in explanation("k03_lost_update", Diagnosis.RACE)  # taken already
+
+
+# ---------------------------------------------------------------------------------------
+# The picture's data for explore's deadlocks: the cycle, as free mode's pages have it
+
+
+class Account:
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"Account({self.name!r})"
+
+
+def opposite_transfers() -> None:
+    alice, bob = Account("alice"), Account("bob")
+
+    def transfer(src: Account, dst: Account) -> None:
+        with src.lock:
+            with dst.lock:
+                pass
+
+    run_threads(lambda: transfer(alice, bob), lambda: transfer(bob, alice))
+
+
+def test_an_explored_deadlock_or_inversion_carries_its_cycle_for_the_picture() -> None:
+    failure = failure_of(opposite_transfers, schedules=200)
+    assert failure.diagnosis == Diagnosis.DEADLOCK
+    assert failure.timeline is not None
+    cycle = failure.timeline.cycle
+    assert len(cycle) == 2  # a deadlock (two threads) or an inversion (its two orders)
+    held = {edge.holds for edge in cycle}
+    assert held == {edge.waits for edge in cycle}  # each waits for what the other holds
+    assert all("alice" in lock or "bob" in lock for lock in held)
+    lanes = failure.timeline.lanes
+    assert all(0 <= edge.lane < len(lanes) for edge in cycle)
+    page = render_html(failure.timeline, title="test_transfers")
+    assert '<figure class="cycle">' in page  # the page draws it as a cycle

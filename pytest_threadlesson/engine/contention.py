@@ -20,6 +20,7 @@ from typing import Any
 
 from ..defaults import DEFAULT_DEADLOCK_TIMEOUT, DEFAULT_SCHEDULES, DEFAULT_STRATEGY
 from ..diagnosis import Diagnosis
+from ..free_timelines import with_cycle
 from ..report import (
     build_timeline,
     describe_failure,
@@ -44,6 +45,7 @@ from .strategies.base import Record, ScheduleDiverged, Strategy, make_strategy
 from .strategies.dpor import DporSearch
 from .strategies.replay import Replay
 from .strategies.systematic import SystematicSearch
+from .waits import Inversion
 from .watch import abandon, watch
 
 DEFAULT_MAX_STEPS = 20_000
@@ -262,8 +264,9 @@ class Contention:
                              else self.session_seed), "schedule": str(number)}
         if self.replay and explicit_seed is None:
             extra["replay"] = self.replay
-        timeline = build_timeline(str(diagnosis), lines, outcome.steps, outcome.names,
-                                  report, extra, _failing(outcome))
+        timeline = _drawn_cycle(
+            build_timeline(str(diagnosis), lines, outcome.steps, outcome.names, report,
+                           extra, _failing(outcome)), outcome.failures[0])
         story = wrong_fix(str(diagnosis), outcome.steps)
         stories.told(str(diagnosis), story)
         failure = ScheduleFailure(report, diagnosis, self.session_seed, number,
@@ -299,6 +302,15 @@ class Contention:
         base = derive_seed(self.session_seed, f"{self.test_id}:stress") if seed is None \
             else seed
         stress(target, threads=threads, calls=calls, seed=base)
+
+
+def _drawn_cycle(timeline: Timeline, first: rt.Failure) -> Timeline:
+    """A deadlock's or a lock-order inversion's cycle on its timeline, for the picture."""
+    if first.kind is FailureKind.DEADLOCK and isinstance(first.exc, rt.DeadlockError):
+        return with_cycle(timeline, first.exc.report)
+    if first.kind is FailureKind.INVERSION and isinstance(first.exc, _Inversion):
+        return with_cycle(timeline, first.exc.inversions[0])
+    return timeline
 
 
 def _failing(outcome: rt.RunOutcome) -> tuple[str, int] | None:
@@ -410,7 +422,9 @@ def run_schedule(
         strategy.finish()
     if run.order.inversions and not run.failures:
         report = "\n\n".join(inv.render() for inv in run.order.inversions)
-        run.failures.append(rt.Failure("main", _Inversion(report), FailureKind.INVERSION))
+        inversion = _Inversion(report)
+        inversion.inversions = list(run.order.inversions)
+        run.failures.append(rt.Failure("main", inversion, FailureKind.INVERSION))
     lost = [] if dropped_exceptions_ok else prim.unretrieved(run)
     if lost and (not run.failures or run.failures[0].kind is FailureKind.EXCEPTION):
         # A failure in a future that nobody looked at explains what the caller then saw.
@@ -435,4 +449,4 @@ class _LostException(Exception):
 
 
 class _Inversion(Exception):
-    pass
+    inversions: list[Inversion]  # the run's lock-order inversions, the first drawn
