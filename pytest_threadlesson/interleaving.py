@@ -86,6 +86,7 @@ def rows_of(steps: Sequence[Step], failing: tuple[str, int] | None = None,
     if any(item.touched or item.notes for item in items):
         items = [item for n, item in enumerate(items)
                  if item.lane == 0 or item.interesting or n == len(items) - 1]
+    items = _first_wait_only(items)
     conflict, headline = _conflict(items)
     rows: list[Row] = []
     run: list[_Item] = []
@@ -103,6 +104,21 @@ def rows_of(steps: Sequence[Step], failing: tuple[str, int] | None = None,
     if run:
         rows.append(_row(_collapse(run)))
     return rows, headline
+
+
+def _first_wait_only(items: list[_Item]) -> list[_Item]:
+    """Once the scenario's thread has been seen waiting for its threads, its later steps
+    that touch nothing shared (its join loop: joins and the loop's own steps) say nothing
+    new: they are not shown."""
+    kept: list[_Item] = []
+    waited = False
+    for n, item in enumerate(items):
+        joins = item.lane == 0 and any(note.endswith(" to finish") for note in item.notes)
+        if item.lane == 0 and waited and not item.interesting and n != len(items) - 1:
+            continue
+        waited = waited or joins
+        kept.append(item)
+    return kept
 
 
 def _collapse(run: list[_Item]) -> _Item:
