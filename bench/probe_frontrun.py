@@ -10,17 +10,24 @@ through its launcher, which sets the environment frontrun.explore() requires:
 Prints one JSON line: the verdict and the seconds the first explore() of the process took.
 The scenarios are the same code shapes as bench/scenarios.py, in frontrun's terms:
 `setup` makes the shared state, `workers` are the threads, `invariant` is the assert.
+
+bench/frontrun_compare.py (issue 14) uses the second form, one held scenario of
+bench/scenarios.py, broken or fixed, translated into frontrun's terms (HELD below):
+
+    frontrun python bench/probe_frontrun.py compare lost_update fixed 2 60
+
+(preemption bound 2, or `none`; 60: frontrun's total_timeout in seconds). It prints one
+JSON line: verdict (`property_holds`), interleavings (`num_explored`), seconds.
 """
 
 from __future__ import annotations
 
 import json
+import queue
 import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-
-import frontrun
 
 _perf = time.perf_counter
 
@@ -86,7 +93,238 @@ CASES = {
 }
 
 
+# The held scenarios of bench/scenarios.py in frontrun's terms. There, each scenario's
+# main thread starts its threads and joins them, then asserts; here frontrun starts the
+# `workers` (each gets the state `setup` made) and checks `invariant` once they are done.
+# An exception in a worker (publication_order's reader's assert, pop from an empty list,
+# queue.Empty) escapes frontrun.explore() uncounted, so `compare` keeps it in the state
+# and the invariant fails on it. Not expressible: see NOT_EXPRESSIBLE.
+
+class Counter:  # lost_update
+    def __init__(self) -> None:
+        self.count = 0
+        self.lock = threading.Lock()
+
+
+def hit(s: Counter) -> None:
+    s.count += 1
+
+
+def hit_locked(s: Counter) -> None:
+    with s.lock:
+        s.count += 1
+
+
+class Wallet:  # check_then_act
+    def __init__(self) -> None:
+        self.balance = 10
+        self.lock = threading.Lock()
+
+
+def spend(s: Wallet) -> None:
+    if s.balance >= 10:
+        s.balance -= 10
+
+
+def spend_locked(s: Wallet) -> None:
+    with s.lock:
+        if s.balance >= 10:
+            s.balance -= 10
+
+
+class Config:  # publication_order
+    def __init__(self) -> None:
+        self.ready = False
+        self.values: dict[str, int] | None = None
+        self.seen: list[int] = []
+
+
+def publish_early(s: Config) -> None:
+    s.ready = True  # announced before the values are there
+    s.values = {"port": 8080}
+
+
+def publish_late(s: Config) -> None:
+    s.values = {"port": 8080}
+    s.ready = True
+
+
+def read_config(s: Config) -> None:
+    if s.ready:
+        assert s.values is not None, "ready, but no values yet"
+        s.seen.append(s.values["port"])
+
+
+class Jobs:  # pop_from_empty_list
+    def __init__(self) -> None:
+        self.jobs: list[int] = []
+        self.done: list[int] = []
+        self.cond = threading.Condition()
+
+
+def consume(s: Jobs) -> None:
+    s.done.append(s.jobs.pop())  # assumes the producer got there first
+
+
+def produce(s: Jobs) -> None:
+    s.jobs.append(1)
+
+
+def consume_waiting(s: Jobs) -> None:
+    with s.cond:
+        s.cond.wait_for(lambda: s.jobs)
+        s.done.append(s.jobs.pop())
+
+
+def produce_notifying(s: Jobs) -> None:
+    with s.cond:
+        s.jobs.append(1)
+        s.cond.notify()
+
+
+class Handoff:  # queue_hand_off
+    def __init__(self) -> None:
+        self.q: queue.Queue[int] = queue.Queue()
+        self.got: list[int] = []
+
+
+def put_two(s: Handoff) -> None:
+    for item in (1, 2):
+        s.q.put(item)
+
+
+def get_two_nowait(s: Handoff) -> None:
+    for _ in range(2):
+        s.got.append(s.q.get_nowait())  # raises queue.Empty if it is too early
+
+
+def get_two(s: Handoff) -> None:
+    for _ in range(2):
+        s.got.append(s.q.get())
+
+
+class Pair:  # lock_order_deadlock
+    def __init__(self) -> None:
+        self.a, self.b = Account2("a"), Account2("b")
+
+
+class Account2:
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.balance = 100
+        self.lock = threading.Lock()
+
+
+def _move(source: Account2, target: Account2, amount: int) -> None:
+    with source.lock:
+        with target.lock:
+            source.balance -= amount
+            target.balance += amount
+
+
+def _move_ordered(source: Account2, target: Account2, amount: int) -> None:
+    first, second = sorted((source, target), key=lambda a: a.name)
+    with first.lock:
+        with second.lock:
+            source.balance -= amount
+            target.balance += amount
+
+
+class Cache:  # virtual_sleep (broken only)
+    def __init__(self) -> None:
+        self.data: dict[str, int] | None = None
+
+
+def warm(s: Cache) -> None:
+    time.sleep(2.0)  # frontrun's patch_sleep makes it a zero-time yield
+    s.data = {"answer": 42}
+
+
+def sleep_then_read(s: Cache) -> None:
+    time.sleep(5.0)
+    assert s.data is not None, "read before the cache was warm"
+
+
+HELD = {
+    "lost_update": dict(
+        setup=Counter, invariant=lambda s: s.count == 3,
+        broken=[hit] * 3, fixed=[hit_locked] * 3),
+    "check_then_act": dict(
+        setup=Wallet, invariant=lambda s: s.balance >= 0,
+        broken=[spend, spend], fixed=[spend_locked, spend_locked]),
+    "publication_order": dict(
+        setup=Config, invariant=lambda s: True,
+        broken=[publish_early, read_config], fixed=[publish_late, read_config]),
+    "pop_from_empty_list": dict(
+        setup=Jobs, invariant=lambda s: s.done == [1],
+        broken=[consume, produce], fixed=[consume_waiting, produce_notifying]),
+    "queue_hand_off": dict(
+        setup=Handoff, invariant=lambda s: s.got == [1, 2],
+        broken=[put_two, get_two_nowait], fixed=[put_two, get_two]),
+    "lock_order_deadlock": dict(
+        setup=Pair, invariant=lambda s: (s.a.balance, s.b.balance) == (95, 105),
+        broken=[lambda s: _move(s.a, s.b, 10), lambda s: _move(s.b, s.a, 5)],
+        fixed=[lambda s: _move_ordered(s.a, s.b, 10), lambda s: _move_ordered(s.b, s.a, 5)]),
+    "virtual_sleep": dict(
+        setup=Cache, invariant=lambda s: True,
+        broken=[warm, sleep_then_read], fixed=None),
+}
+
+NOT_EXPRESSIBLE = {
+    "thread_pool_map": "the pool's threads are started by the code under test; frontrun "
+                       "schedules only its own `workers` (one worker running the pool map: "
+                       "bug missed, see CASES['thread_pool_map'])",
+    "virtual_sleep:fixed": "the fix is the reader joining the loader thread it started; "
+                           "frontrun's workers cannot join one another, and a thread a worker "
+                           "starts is not scheduled",
+}
+
+
+def _noting(worker):  # an exception in a worker is kept in the state for the invariant
+    def run(s) -> None:
+        try:
+            worker(s)
+        except Exception as exc:
+            s.errors.append(f"{type(exc).__name__}: {exc}")
+    return run
+
+
+def _setup(make):
+    def setup():
+        s = make()
+        s.errors = []
+        return s
+    return setup
+
+
+def compare(name: str, variant: str, bound: str, limit: float) -> None:
+    import frontrun  # here: bench/frontrun_compare.py imports HELD, without frontrun
+
+    case = HELD[name]
+    workers = [_noting(w) for w in case[variant]]
+    invariant = case["invariant"]
+    start = _perf()
+    result = frontrun.explore(
+        setup=_setup(case["setup"]), workers=workers,
+        invariant=lambda s: not s.errors and invariant(s), strategy="dpor",
+        preemption_bound=None if bound == "none" else int(bound),
+        reproduce_on_failure=0, total_timeout=limit)
+    seconds = _perf() - start
+    text = str(result.explanation or "")
+    print(json.dumps({
+        "holds": result.property_holds,
+        "explored": result.num_explored,
+        "seconds": seconds,
+        "cut": seconds >= limit,  # total_timeout ran out: a pass then covers less
+        "exhausted": result.exhausted,
+        "inconclusive": result.inconclusive_reason,
+        "first_line": text.splitlines()[0] if text else "",
+    }), flush=True)
+
+
 def main(name: str, strategy: str, seed: int) -> None:
+    import frontrun
+
     extra: dict = {"reproduce_on_failure": 0, "total_timeout": 60.0}
     if strategy == "random":
         extra.update(seed=seed, max_attempts=100)
@@ -104,4 +342,7 @@ def main(name: str, strategy: str, seed: int) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2], int(sys.argv[3]))
+    if sys.argv[1] == "compare":
+        compare(sys.argv[2], sys.argv[3], sys.argv[4], float(sys.argv[5]))
+    else:
+        main(sys.argv[1], sys.argv[2], int(sys.argv[3]))
