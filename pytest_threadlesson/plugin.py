@@ -5,6 +5,7 @@ when a test needs it."""
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import Generator, Iterator
 from typing import TYPE_CHECKING, Any
@@ -15,8 +16,8 @@ from .curriculum import catalogue as kt
 from .curriculum.progress import Progress
 from .engine import starts
 from .engine.kick import main_thread_kick
-from .glue import commands, learner, per_test, pictures, summary
-from .glue.activation import item_facts, needs_hooks
+from .glue import summary
+from .glue.activation import item_facts, scan
 from .glue.fixtures import contention, no_leaked_threads
 from .glue.lazy import lazy_modules
 from .glue.settings import (
@@ -30,8 +31,10 @@ from .glue.settings import (
 
 if TYPE_CHECKING:
     from .engine import leaks
-else:
-    lazy_modules(globals(), leaks="engine.leaks")
+    from .glue import commands, learner, per_test, pictures
+else:  # loaded when a test, an option or xdist needs them (BENCHMARKS.md section 5)
+    lazy_modules(globals(), leaks="engine.leaks", commands="glue.commands",
+                 learner="glue.learner", per_test="glue.per_test", pictures="glue.pictures")
 
 __all__ = ["contention", "no_leaked_threads"]
 
@@ -54,7 +57,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.add_cleanup(starts.restore)
     config.stash[summary.progress_key] = Progress()
     config.stash[summary.interrupted_key] = []
-    pictures.install(config)  # --threadlesson-html: the index and where it is
+    if settings.html is not None:  # --threadlesson-html: the index and where it is
+        pictures.install(config)
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -88,20 +92,15 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
                                   items: list[pytest.Item]) -> None:
     """Katas run in curriculum order, whatever the file system or a shuffler says; and a
     bad deadlock_timeout marker stops the run before any test, naming the test."""
-    settings = config.stash[settings_key]
-    hooked, positions = False, []
-    for i, item in enumerate(items):  # one pass: this runs once per collected test
-        facts = item_facts(item)
-        if "deadlock_timeout" in facts.markers:
-            deadlock_timeout(item)
-        hooked = hooked or needs_hooks(item, settings)
-        if facts.kata is not None:
-            positions.append(i)
-    if hooked and not config.pluginmanager.has_plugin("threadlesson-per-test"):
-        config.pluginmanager.register(per_test, "threadlesson-per-test")
-    if positions:
+    found = scan(items, config.stash[settings_key])
+    for item in found.timeouts:
+        deadlock_timeout(item)
+    if found.hooked and not config.pluginmanager.has_plugin("threadlesson-per-test"):
+        config.pluginmanager.register(importlib.import_module(".glue.per_test", __package__),
+                                      "threadlesson-per-test")
+    if found.katas:
         summary.watch_kata_reports(config)
-        _in_curriculum_order(items, positions)
+        _in_curriculum_order(items, found.katas)
 
 
 def _in_curriculum_order(items: list[pytest.Item], positions: list[int]) -> None:

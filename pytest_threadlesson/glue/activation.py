@@ -158,17 +158,40 @@ class Activation:
         return self.instrument or self.leak_check or self.watch
 
 
-def needs_hooks(item: pytest.Item, settings: Settings) -> bool:
-    """Whether `item` needs the per-test hooks: it is watched, or uses `contention` (whose
-    failures the report hook shortens and labels)."""
-    facts = item_facts(item)
-    names = getattr(item, "fixturenames", ())
-    if facts.kata is None and not facts.markers and not settings.instrument \
-            and not settings.leak_check:
-        # The common case in a suite that does not use the plugin, once per collected
-        # test: Activation.of would say "not active" unless one of our fixtures is used.
-        return "contention" in names or "no_leaked_threads" in names
-    return Activation.of(item, settings).active or "contention" in names
+@dataclass
+class Collected:
+    """What the collection hook needs to know of the collected tests."""
+
+    hooked: bool  # some test needs the per-test hooks
+    katas: list[int]  # the positions of kata tests
+    timeouts: list[pytest.Item]  # tests with a deadlock_timeout marker, to be checked
+
+
+def scan(items: list[pytest.Item], settings: Settings) -> Collected:
+    """One pass over every collected test, also in suites that never use the plugin, so it
+    costs a few attribute reads per test (BENCHMARKS-overhead.md): what a module or class
+    says (a kata file? our markers?) is found once per parent, and a test is looked at
+    further only when it has markers of its own or the per-test hooks are not yet needed.
+    A test needs them when it is watched (`Activation`) or uses `contention` (whose failures
+    the report hook shortens and labels)."""
+    found = Collected(settings.instrument or settings.leak_check, [], [])
+    parent: Node | None = None
+    kata: str | None = None
+    inherited = _NO_MARKERS
+    for i, item in enumerate(items):
+        if item.parent is not parent:
+            parent = item.parent
+            kata, inherited = kata_of_file(str(item.path)), _inherited_markers(parent)
+        markers = item_facts(item).markers if item.own_markers else inherited
+        if kata is not None:
+            found.katas.append(i)
+        if markers and "deadlock_timeout" in markers:
+            found.timeouts.append(item)
+        if not found.hooked:
+            names = getattr(item, "fixturenames", ())
+            found.hooked = "contention" in names or "no_leaked_threads" in names or (
+                (kata is not None or bool(markers)) and Activation.of(item, settings).active)
+    return found
 
 
 @dataclass

@@ -8,15 +8,15 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from ..defaults import DEFAULT_DEADLOCK_TIMEOUT
-from . import commands
 from .activation import MarkOptions, state_key
 from .lazy import lazy_modules
 from .settings import deadlock_timeout, settings_key
 
 if TYPE_CHECKING:
     from ..engine import contention as _contention
+    from . import commands
 else:
-    lazy_modules(globals(), _contention="engine.contention")
+    lazy_modules(globals(), _contention="engine.contention", commands="glue.commands")
 
 
 @pytest.fixture

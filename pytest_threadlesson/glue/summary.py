@@ -11,18 +11,20 @@ import pytest
 
 from ..curriculum import catalogue as kt
 from ..curriculum.progress import NOT_JUDGED, Progress, Verdict
-from ..curriculum.record import STRETCH_KATAS, Remembered
-from . import commands, learner
 from .activation import kata_of_file
 from .lazy import lazy_modules
 from .settings import settings_key
 
 if TYPE_CHECKING:
     from .. import report as _report
+    from ..curriculum import record
+    from ..curriculum.record import Remembered
     from ..diagnosis import Diagnosis
     from ..engine import waits
-else:
-    lazy_modules(globals(), _report="report")
+    from . import commands, learner
+else:  # the end of a kata run needs these; other suites never load them
+    lazy_modules(globals(), _report="report", record="curriculum.record",
+                 commands="glue.commands", learner="glue.learner")
 
 progress_key = pytest.StashKey[Progress]()
 # kata -> the node ids of its tests found when its test file was collected, and of the
@@ -226,10 +228,10 @@ def _next(tr: Any, config: pytest.Config, progress: Progress, remembered: Rememb
         tr.write_line("every kata is solved, the stretch katas too. Well done!",
                       green=True, bold=True)
         return
-    if nxt in STRETCH_KATAS:
+    if nxt in record.STRETCH_KATAS:
         tr.write_line(f"all {len(kt.CORE_KATAS)} core katas are solved. Well done! "
                       "The stretch katas wait for you:", green=True, bold=True)
-    label = "next (stretch)" if nxt in STRETCH_KATAS else "next"
+    label = "next (stretch)" if nxt in record.STRETCH_KATAS else "next"
     tr.write_line(f'{label}: {nxt}, "{kt.lesson(nxt).title}"', bold=True)
     tr.write_line(f"  run only it:  {run_kata(config, nxt)}")
     tr.write_line(f"  get a hint:   {run_kata(config, nxt, '--threadlesson-hints')}")
