@@ -86,6 +86,7 @@ def rows_of(steps: Sequence[Step], failing: tuple[str, int] | None = None,
     if any(item.touched or item.notes for item in items):
         items = [item for n, item in enumerate(items)
                  if item.lane == 0 or item.interesting or n == len(items) - 1]
+        items = _same_line_together(_main_together(items))
     items = _first_wait_only(items)
     conflict, headline = _conflict(items)
     rows: list[Row] = []
@@ -119,6 +120,45 @@ def _first_wait_only(items: list[_Item]) -> list[_Item]:
         waited = waited or joins
         kept.append(item)
     return kept
+
+
+def _main_together(items: list[_Item]) -> list[_Item]:
+    """The scenario's thread's steps that touch nothing shared (it starts threads, loops,
+    waits for them) follow its previous such step: the other threads' steps shown between
+    them came after, and "main starts 2 threads, then waits for them to finish" is one
+    row, not two with the threads' steps between. Its own steps keep their order, and
+    the last item (the check) stays last."""
+    out: list[_Item] = []
+    last_main = -1  # where in `out` the scenario's thread's last step is
+    for n, item in enumerate(items):
+        if item.lane == 0 and not item.interesting and n != len(items) - 1 and \
+                last_main >= 0 and not out[last_main].interesting:
+            out.insert(last_main + 1, item)
+            last_main += 1
+            continue
+        out.append(item)
+        if item.lane == 0:
+            last_main = len(out) - 1
+    return out
+
+
+def _same_line_together(items: list[_Item]) -> list[_Item]:
+    """A thread's line split in two steps with nothing shown between them (the step of
+    another thread between them touched nothing shared) is one step: `self._value += 1`
+    read, then wrote, on one row. (Split: the first part only read; a part that wrote
+    ended the line's run, and the next is the line run again.)"""
+    out: list[_Item] = []
+    for item in items:
+        last = out[-1] if out else None
+        if last is not None and last.lane == item.lane and last.count == 1 and \
+                item.count == 1 and (last.file, last.line) == (item.file, item.line) and \
+                last.touched and item.touched and not last.notes and \
+                all(kind == "read" for kind, _, _ in last.touched):
+            out[-1] = replace(last, touched=last.touched + item.touched,
+                              notes=list(item.notes))
+            continue
+        out.append(item)
+    return out
 
 
 def _collapse(run: list[_Item]) -> _Item:

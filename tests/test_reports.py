@@ -100,6 +100,41 @@ def test_k03s_report_is_at_most_8_steps_with_read_read_write_write_in_two_column
                      "wrote it back", failure.report), failure.report
 
 
+def counts_twice(counter_type: Callable[[], object]) -> Callable[[], None]:
+    """The kata's second test: two threads, each increments twice."""
+    def count_twice(counter: object) -> None:
+        counter.increment()  # type: ignore[attr-defined]
+        counter.increment()  # type: ignore[attr-defined]
+
+    def scenario() -> None:
+        counter = counter_type()
+        run_threads(*[lambda: count_twice(counter) for _ in range(2)])
+        assert counter.value == 4  # type: ignore[attr-defined]
+
+    return scenario
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5, 6, 7, 8])
+def test_k03s_report_when_each_thread_counts_twice_is_at_most_8_steps(seed: int) -> None:
+    """Two threads, two increments each: the lost one's read/read/write/write in two
+    columns, the other increments one row each, the scenario's starts and joins one row
+    (not split by the threads' steps), a `+=` split by a switch to a step that touched
+    nothing shared one row. At most 8 rows for one lost increment."""
+    failure = failure_of(counts_twice(K03.Counter), seed=seed)
+    assert failure.diagnosis == "race", failure.report
+    shown = rows(failure.report)
+    found = re.search(r"->  (\d) == 4", failure.report)
+    assert found is not None, failure.report
+    assert 4 <= len(shown) <= 8 + 2 * (3 - int(found.group(1))), failure.report
+    assert failure.timeline is not None and len(failure.timeline.rows) == len(shown)
+    conflict = [row for row, star in shown if star == "*"]
+    kinds = [("read" if "read Counter._value" in row else "write") for row in conflict]
+    assert kinds == ["read", "read", "write", "write"], failure.report
+    assert len({column(row) for row in conflict}) == 2, failure.report
+    main = [row for row, _ in shown if row.split()[1] == "main:"]
+    assert len(main) == 2, failure.report  # starts and waits; the check
+
+
 def lost(report: str) -> int:
     """How many increments of 3 the report's failure lost (`->  2 == 3`: one)."""
     found = re.search(r"->  (\d) == 3", report)
