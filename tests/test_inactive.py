@@ -5,7 +5,6 @@ was most of its cost in BENCHMARKS-overhead.md), and it adds no per-test hooks."
 from __future__ import annotations
 
 import pytest
-
 from support import run_isolated
 
 # Written by the suite's conftest at the end of the session: which of our modules loaded,

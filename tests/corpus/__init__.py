@@ -12,21 +12,14 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-import threading
 import types
-from collections.abc import Callable
+
+from support import run_threads
+
+__all__ = ["RACY", "SAFE", "programs", "run_threads"]
 
 RACY = "racy"
 SAFE = "safe"
-
-
-def run_threads(*targets: Callable[[], object]) -> None:
-    """Start a thread per target, then join them all."""
-    threads = [threading.Thread(target=t) for t in targets]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
 
 
 def programs() -> list[types.ModuleType]:
