@@ -23,6 +23,9 @@ and give its python with --frontrun-python. Its probe runs under frontrun's laun
 (frontrun.cli, which sets FRONTRUN_ACTIVE and its LD_PRELOAD I/O library).
 
 Internal: `frontrun_compare.py ours NAME VARIANT BOUND` runs our side once and prints JSON.
+`frontrun_compare.py classes NAME fixed 2`: how many of our runs are distinct classes.
+`frontrun_compare.py ttff-scenarios random|dpor SEED...` and `ttff-katas random|dpor SEED`:
+time to the first failure on the broken held scenarios and katas (JSON lines).
 """
 
 from __future__ import annotations
@@ -65,6 +68,91 @@ def ours(name: str, variant: str, bound: str, shrink: int) -> None:
                "summary": result.summary}
     out["seconds"] = time.perf_counter() - start
     print(json.dumps(out), flush=True)
+
+
+def classes(name: str, variant: str, bound: str) -> None:
+    """Why ours runs more: of our dpor's runs, how many are distinct classes under our own
+    dependency relation (runs equal up to swapping independent adjacent steps: same
+    steps per thread, same order of every dependent pair); the rest repeat a class."""
+    from scenarios import BY_NAME
+
+    from pytest_threadlesson import Contention
+    from pytest_threadlesson.engine.footprint import dependent
+    from pytest_threadlesson.engine.strategies import dpor
+
+    seen: set[tuple] = set()
+    workers: set[tuple] = set()  # the same, counting only pairs of the started threads
+    original = dpor.DporSearch.finished
+
+    def finished(self, run):  # type: ignore[no-untyped-def]
+        index: dict[int, int] = {}
+        named = []
+        for thread, op in run.events:
+            index[thread] = index.get(thread, 0) + 1
+            named.append(((thread, index[thread]), op))
+        pairs = tuple((a, b) for i, (a, x) in enumerate(named) for (b, y) in named[i + 1:]
+                      if a[0] != b[0] and dependent(x, y))
+        seen.add((tuple(sorted(index.items())), pairs))
+        workers.add(tuple(p for p in pairs if p[0][0] and p[1][0]))
+        return original(self, run)
+
+    dpor.DporSearch.finished = finished  # type: ignore[method-assign]
+    result = Contention(seed=1, test_id=name, schedules=10_000_000, shrink_budget=0).explore(
+        getattr(BY_NAME[name], variant), strategy="dpor",
+        preemptions=None if bound == "none" else int(bound))
+    print(json.dumps({"runs": result.schedules, "classes": len(seen),
+                      "worker_orders": len(workers), "summary": result.summary}))
+
+
+def ttff_scenarios(strategy: str, seeds: list[int]) -> None:
+    """Time to the first failure on the broken held scenarios, as run.py section 2 measures
+    it (`Contention(seed=s, test_id=name).explore(broken)`, 100 schedules, shrinking on),
+    under `strategy`: one JSON line per scenario and seed."""
+    from scenarios import SCENARIOS
+
+    from pytest_threadlesson import Contention, ScheduleFailure
+
+    for seed in seeds:
+        for sc in SCENARIOS:
+            start = time.perf_counter()
+            try:
+                Contention(seed=seed, test_id=sc.name, strategy=strategy).explore(sc.broken)
+            except ScheduleFailure as failure:
+                out = {"found": True, "schedule": failure.schedule}
+            else:
+                out = {"found": False, "schedule": None}
+            out.update(scenario=sc.name, seed=seed, strategy=strategy,
+                       seconds=time.perf_counter() - start)
+            print(json.dumps(out), flush=True)
+
+
+def ttff_katas(strategy: str, seed: int) -> None:
+    """One `pytest katas/` (broken) run under `strategy`: per kata, its first failing
+    test's duration (JUnit) and the schedule it failed on (its message)."""
+    import re
+    import tempfile
+    import xml.etree.ElementTree as ET
+
+    with tempfile.TemporaryDirectory() as tmp:
+        xml = Path(tmp) / "katas.xml"
+        subprocess.run([sys.executable, "-m", "pytest", "katas/", "-q", "-p", "no:cacheprovider",
+                        f"--junitxml={xml}", f"--threadlesson-seed={seed}",
+                        f"--threadlesson-strategy={strategy}"],
+                       capture_output=True, text=True, cwd=ROOT, timeout=900)
+        seen: set[str] = set()
+        for case in ET.parse(xml).getroot().iter("testcase"):
+            kata = case.get("classname", "").split(".")[-1].removeprefix("test_")
+            problem = case.find("failure")
+            if problem is None:
+                problem = case.find("error")
+            if problem is None or kata in seen:
+                continue
+            seen.add(kata)
+            text = (problem.get("message") or "") + (problem.text or "")
+            found = re.search(r"after (\d+) schedules?", text)
+            print(json.dumps({"kata": kata, "strategy": strategy, "seed": seed,
+                              "test": case.get("name"), "seconds": float(case.get("time", 0)),
+                              "schedule": int(found.group(1)) if found else None}), flush=True)
 
 
 def _run(cmd: list[str], limit: float) -> dict | None:
@@ -152,6 +240,15 @@ def _ratio(a: float | None, b: float | None) -> str:
 
 
 def main(argv: list[str]) -> int:
+    if argv[:1] == ["ttff-scenarios"]:
+        ttff_scenarios(argv[1], [int(x) for x in argv[2:]])
+        return 0
+    if argv[:1] == ["ttff-katas"]:
+        ttff_katas(argv[1], int(argv[2]))
+        return 0
+    if argv[:1] == ["classes"]:
+        classes(argv[1], argv[2], argv[3])
+        return 0
     if argv[:1] == ["ours"]:
         ours(argv[1], argv[2], argv[3], int(argv[4]) if len(argv) > 4 else 0)
         return 0
