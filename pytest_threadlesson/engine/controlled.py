@@ -10,7 +10,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ..frames import Site, is_user_code, user_code_is_settled
+from ..frames import CodeSet, Site, is_user_code, user_code_is_settled
 from . import reallocks
 from .free import display_name
 from .oracle import SCHEDULE_SIZE, Oracle
@@ -32,8 +32,6 @@ from .threads import (
 from .tracing import (
     assert_lines,
     chain_traces,
-    opcode_ready,
-    opcode_seen,
     opcodes_off,
     private_offsets,
     refresh_locals,
@@ -73,6 +71,8 @@ class ControlledRun(Arena):
         self.order: LockOrderGraph = LockOrderGraph()
         self.futures: list[Any] = []
         self._trace_cache: dict[types.CodeType, bool] = {}
+        # Code whose opcode events this run armed (the 3.12/3.13 gaps, _install_trace)
+        self._opcode_ready, self._opcode_seen = CodeSet(), CodeSet()
         # Real locks (made before the test) taken where the scheduler saw (reallocks.py).
         self.real_owners: dict[int, tuple[Any, ThreadRec, Site]] = {}
         self.real_waits = 0  # threads blocked on a RealWait right now
@@ -363,7 +363,7 @@ class ControlledRun(Arena):
     def _install_trace(self, rec: ThreadRec) -> None:
         previous = sys.gettrace()
         run = self
-        cache = self._trace_cache
+        cache, opcode_ready, opcode_seen = self._trace_cache, self._opcode_ready, self._opcode_seen
 
         def local(frame: types.FrameType, event: str, arg: Any) -> Any:
             if event == "opcode":
@@ -376,10 +376,10 @@ class ControlledRun(Arena):
                 rec.frame = frame
                 run._log(rec, frame)
                 if frame.f_code not in opcode_ready:
-                    # 3.13: a code object's first run under settrace gets no opcode events
-                    # when f_trace_opcodes is set in its 'call' event; switching it off and
-                    # on at its first line does. Without this a replay would differ from
-                    # the run it replays (cold code against warm code).
+                    # 3.13: a code object's first run under settrace (in each run: code
+                    # that ran untraced since is cold again) gets no opcode events when
+                    # f_trace_opcodes is set in its 'call' event; switching it off and on
+                    # at its first line does. Else a replay differs from its run.
                     opcode_ready.add(frame.f_code)
                     frame.f_trace_opcodes = False
                     frame.f_trace_opcodes = True

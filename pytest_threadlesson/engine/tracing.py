@@ -12,8 +12,6 @@ import types
 from collections.abc import Callable
 from typing import Any
 
-from ..frames import CodeSet
-
 
 def chain_traces(ours: Callable[..., Any], theirs: Callable[..., Any]) -> Callable[..., Any]:
     """A local tracer that feeds both our scheduler and a previous tracer (coverage)."""
@@ -52,8 +50,6 @@ def opcodes_off(frame: types.FrameType | None) -> None:
         frame = frame.f_back
 
 
-opcode_ready = CodeSet()
-opcode_seen = CodeSet()
 _TRAMPOLINE_COPIES_LOCALS = sys.version_info < (3, 13)
 _OPCODES_OFF_NEEDED = sys.version_info[:2] == (3, 12)
 _assert_cache: dict[str, frozenset[int]] = {}
