@@ -3,7 +3,9 @@ column per thread, each with its line of code and what it did to shared state, t
 conflict marked, uninteresting stretches collapsed into one row.
 
 Pure functions from the run's steps (`engine.outcome.Step`) to `timeline.Row`s and text;
-`report.render_steps` prints them, `report.build_timeline` hands them to the picture.
+`report.render_steps` prints them, `report.build_timeline` hands them to the picture, with
+the locks each thread held (`holds_of`: from the noted run's `acquires`/`releases` notes,
+as bars over the rows shown).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from .timeline import Row
+from .timeline import HOLD_NOTES, Hold, Row
 
 if TYPE_CHECKING:
     from .engine.outcome import Step
@@ -34,6 +36,7 @@ class _Item:
     notes: list[str] = field(default_factory=list)
     count: int = 1
     where: str = ""  # a collapsed stretch's lines
+    steps: list[int] = field(default_factory=list)  # the run's steps it stands for
 
     @property
     def interesting(self) -> bool:
@@ -61,13 +64,66 @@ def rows_of(steps: Sequence[Step], failing: tuple[str, int] | None = None,
     seen). After the other threads' last step, the scenario's thread only joins and
     checks: that becomes two rows, the joins and the check (`failing`: the file and line
     that failed), with what the check read in the functions it called (a property)."""
+    rows, headline, _ = _layout(steps, failing)
+    return rows, headline
+
+
+def holds_of(steps: Sequence[Step], failing: tuple[str, int] | None = None,
+             ) -> tuple[Hold, ...]:
+    """When each thread held each lock, over the rows `rows_of` shows: from the row of
+    the step that took it (or the first row shown after it) to the row of the step that
+    let go of it (or the last row shown before it); still held at the end: to the end.
+    A hold with no row shown while it lasted is left out."""
+    _, _, spans = _layout(steps, failing)
+    first: dict[int, int] = {}
+    last: dict[int, int] = {}
+    for row, span in enumerate(spans):
+        for i in span:
+            first.setdefault(i, row)
+            last[i] = row
+
+    def start_row(at: int) -> int | None:
+        if at in first:
+            return first[at]
+        return next((row for row, span in enumerate(spans) if span and min(span) > at), None)
+
+    def end_row(at: int) -> int | None:
+        if at in last:
+            return last[at]
+        return max((row for row, span in enumerate(spans) if span and max(span) < at),
+                   default=None)
+
+    taken: dict[tuple[int, str], list[int]] = {}  # two locks may have one name: a stack
+    spells: list[tuple[int, str, int, int | None]] = []
+    for i, step in enumerate(steps):
+        for note in step.notes:
+            if note.startswith(HOLD_NOTES[0]):
+                taken.setdefault((step.thread, note[len(HOLD_NOTES[0]):]), []).append(i)
+            elif note.startswith(HOLD_NOTES[1]):
+                lock = note[len(HOLD_NOTES[1]):]
+                if taken.get((step.thread, lock)):
+                    spells.append((step.thread, lock, taken[(step.thread, lock)].pop(), i))
+    spells += [(lane, lock, at, None) for (lane, lock), ats in taken.items() for at in ats]
+    holds = []
+    for lane, lock, took, let_go in sorted(spells, key=lambda spell: spell[2]):
+        begin = start_row(took)
+        end = None if let_go is None else end_row(let_go)
+        if begin is not None and (end is None or end >= begin):
+            holds.append(Hold(lane, lock, begin, end))
+    return tuple(holds)
+
+
+def _layout(steps: Sequence[Step], failing: tuple[str, int] | None,
+            ) -> tuple[list[Row], str, list[list[int]]]:
+    """The rows, the headline, and for each row the run's steps it stands for."""
     # What nobody writes in this run is no shared state that changed (a setting, a
     # closure's constant): its reads are not shown.
     written = {name for s in steps for kind, name, _ in s.touched if kind == "write"}
     items = [_Item(s.thread, os.path.basename(s.site.filename), s.site.lineno,
                    _code(s.site.source),
                    [t for t in s.touched if t[0] == "write" or t[1] in written],
-                   list(s.notes)) for s in steps]
+                   [n for n in s.notes if not n.startswith(HOLD_NOTES)], steps=[i])
+             for i, s in enumerate(steps)]
     others = [i for i, item in enumerate(items) if item.lane != 0]
     if others and others[-1] < len(items) - 1:
         tail = items[others[-1] + 1:]
@@ -76,6 +132,7 @@ def rows_of(steps: Sequence[Step], failing: tuple[str, int] | None = None,
         check = tail[at]
         check.touched = [t for item in tail[at:] for t in item.touched]
         check.notes = [n for item in tail[at:] for n in item.notes if not _plain(n)]
+        check.steps = [i for item in tail[at:] for i in item.steps]
         joins = [item for item in tail[:at] if item.interesting]  # else: only joins
         items = items[:others[-1] + 1] + ([_collapse(joins)] if joins else [])
         items.append(check)
@@ -90,6 +147,7 @@ def rows_of(steps: Sequence[Step], failing: tuple[str, int] | None = None,
     items = _first_wait_only(items)
     conflict, headline = _conflict(items)
     rows: list[Row] = []
+    spans: list[list[int]] = []
     run: list[_Item] = []
     for n, item in enumerate(items):
         if not item.interesting and n != len(items) - 1 and \
@@ -97,14 +155,20 @@ def rows_of(steps: Sequence[Step], failing: tuple[str, int] | None = None,
             run.append(item)
             continue
         if run:
-            rows.append(_row(_collapse(run)))
+            collapsed = _collapse(run)
+            rows.append(_row(collapsed))
+            spans.append(collapsed.steps)
             run = [] if item.interesting or n == len(items) - 1 else [item]
             if run:
                 continue
-        rows.extend(_rows(item, n, conflict))
+        shown = _rows(item, n, conflict)
+        rows.extend(shown)
+        spans.extend(item.steps for _ in shown)
     if run:
-        rows.append(_row(_collapse(run)))
-    return rows, headline
+        collapsed = _collapse(run)
+        rows.append(_row(collapsed))
+        spans.append(collapsed.steps)
+    return rows, headline, spans
 
 
 def _first_wait_only(items: list[_Item]) -> list[_Item]:
@@ -155,7 +219,7 @@ def _same_line_together(items: list[_Item]) -> list[_Item]:
                 last.touched and item.touched and not last.notes and \
                 all(kind == "read" for kind, _, _ in last.touched):
             out[-1] = replace(last, touched=last.touched + item.touched,
-                              notes=list(item.notes))
+                              notes=list(item.notes), steps=last.steps + item.steps)
             continue
         out.append(item)
     return out
@@ -178,7 +242,8 @@ def _collapse(run: list[_Item]) -> _Item:
     home = [item.line for item in run if item.file == first.file]
     lines = f"{min(home)}" if min(home) == max(home) else f"{min(home)}-{max(home)}"
     where = f"{first.file}:{lines}"
-    return _Item(first.lane, first.file, first.line, what, count=len(run), where=where)
+    return _Item(first.lane, first.file, first.line, what, count=len(run), where=where,
+                 steps=[i for item in run for i in item.steps])
 
 
 def _row(item: _Item) -> Row:

@@ -246,8 +246,8 @@ def build_timeline(diagnosis: str, lines: Sequence[str], steps: Sequence[Step],
     rows, named = interleaving.rows_of(steps, failing)
     head = interleaving.headline(named, names) if named else \
         next((line.strip() for line in lines if line.strip()), diagnosis)
-    return Timeline(diagnosis, head, tuple(names), tuple(rows), text=text,
-                    extra=dict(extra or {}))
+    return Timeline(diagnosis, head, tuple(names), tuple(rows),
+                    interleaving.holds_of(steps, failing), text=text, extra=dict(extra or {}))
 
 
 # ---------------------------------------------------------------------------------------

@@ -11,6 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# How a noted run (engine/notes.py) puts down on a step that its thread took or let go of
+# a lock: `acquires Account('alice').lock`; `interleaving.holds_of` makes `Hold`s of them.
+HOLD_NOTES = ("acquires ", "releases ")
+
 
 @dataclass(frozen=True)
 class Row:

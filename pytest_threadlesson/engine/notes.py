@@ -13,6 +13,10 @@ for each LOAD_ATTR, STORE_ATTR, subscript, global or closure access, the express
 its object (`self`, a global, `self.items`). Values are read without running user code:
 an instance's `__dict__`, a plain dict or list, a module's globals; anything else is
 noted without its value.
+
+Which locks each thread holds is looked at too, whenever one of its steps begins or ends:
+a lock it took since is noted on that step as `acquires NAME`, one it let go of as
+`releases NAME` (`HOLD_NOTES`: not for the text, for the picture's lock-hold bars).
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ import types
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from ..timeline import HOLD_NOTES
 
 if TYPE_CHECKING:
     from .outcome import Step
@@ -334,10 +340,45 @@ class _Hooks:
             step.note(f"{call_on(source, 'wait')} → False (timed out)")
 
 
-class Notes(_Hooks):
+class _Holds:
+    """Which locks each thread holds, looked at as its steps begin and end: what changed
+    since it was last looked at is put down on the step (named after the run)."""
+
+    def __init__(self) -> None:
+        self.held: dict[int, list[Any]] = {}  # thread -> its locks when last looked at
+        self.changes: list[tuple[Step, str, Any]] = []
+        self.rec: Any = None  # the thread of the open step
+
+    def look(self, step: Step, rec: Any) -> None:
+        if rec is None or rec.idx != step.thread:
+            return
+        try:
+            now = [h.lock for h in rec.held]
+        except Exception:  # a note is a courtesy
+            return
+        before = self.held.get(rec.idx, [])
+        self.changes += [(step, HOLD_NOTES[1], lock) for lock in before
+                         if not any(lock is other for other in now)]
+        self.changes += [(step, HOLD_NOTES[0], lock) for lock in now
+                         if not any(lock is other for other in before)]
+        self.held[rec.idx] = now
+
+    def named_holds(self) -> None:
+        from .naming import object_name
+
+        for step, verb, lock in self.changes:
+            try:
+                step.note(verb + object_name(lock))
+            except Exception:  # a note is a courtesy
+                pass
+        self.changes = []
+
+
+class Notes(_Hooks, _Holds):
     """The notes of one run: opened when a step begins, closed when the next begins."""
 
     def __init__(self) -> None:
+        _Holds.__init__(self)
         self.waits = []
         self.open: Step | None = None
         self.frame: types.FrameType | None = None
@@ -345,8 +386,13 @@ class Notes(_Hooks):
         self.reads: dict[int, tuple[str, Any]] = {}
 
     def opened(self, step: Step, frame: types.FrameType) -> None:
+        from .threads import current
+
         self.close()
         self.open, self.frame, self.start = step, frame, frame.f_lasti
+        # in the step's own thread: what it took or let go of since its last step
+        self.rec = current()
+        self.look(step, self.rec)
         self.reads = {}
         try:
             lines = _line_span(frame.f_code, frame.f_lineno)
@@ -359,15 +405,20 @@ class Notes(_Hooks):
             self.reads = {}
 
     def finish(self) -> None:
-        """After the run (no thread of it runs): the last step's notes, the waits named."""
+        """After the run (no thread of it runs): the last step's notes, the waits and the
+        locks named. (Not what the threads held when they ended: a failure unwinds them,
+        and the locks the `with` blocks let go of then are no step's.)"""
+        self.rec = None
         self.close()
         self.named_waits()
+        self.named_holds()
 
     def close(self) -> None:
         step, frame = self.open, self.frame
         self.open = self.frame = None
         if step is None or frame is None:
             return
+        self.look(step, self.rec)
         end = frame.f_lasti
         if end < self.start:
             end = 1 << 30  # it jumped back (a loop): the rest of its line ran
