@@ -208,9 +208,9 @@ def check_frontrun(python: Path) -> str:
 def _verdict(side: dict, variant: str, tool: str) -> tuple[str, bool | None]:
     """A short verdict, and whether it is right (a racy version found, a safe one passed)."""
     if "timeout" in side:
-        return f"> {side['timeout']:.0f} s", False
+        return f"no verdict in {side['timeout']:.0f} s", None
     if "error" in side:
-        return "error: " + side["error"].splitlines()[-1][:80], False
+        return "error: " + side["error"].splitlines()[-1][:80], None
     if tool == "ours":
         if side["failed"]:
             return f"failed ({side['diagnosis']})", variant == "broken"
@@ -262,7 +262,12 @@ def main(argv: list[str]) -> int:
                         help="seconds per process (frontrun's total_timeout is this - 10)")
     parser.add_argument("--scenarios", default="", help="names, comma-separated (default all)")
     parser.add_argument("--json", type=Path, help="write the raw results here too")
+    parser.add_argument("--table-from", type=Path,
+                        help="print the table of a --json file written before, and stop")
     args = parser.parse_args(argv)
+    if args.table_from:
+        print(table(json.loads(args.table_from.read_text()), "0.7.0"))
+        return 0
     version = check_frontrun(args.frontrun_python)
 
     from probe_frontrun import HELD, NOT_EXPRESSIBLE
