@@ -2,12 +2,15 @@
 PYTHONPATH. It sets every `Contention`'s shrinking budget to $SHRINK_PROBE_BUDGET (0: the
 report is the schedule found, replayed once for its notes) and writes a JSON line per
 failing `explore` to $SHRINK_PROBE_OUT: the kata test, its diagnosis, the preemptions and
-steps before and after shrinking, the rows the report shows and the runs it cost."""
+steps before and after shrinking, the rows the report shows, the runs it cost, and the
+seconds from the failure found to the failure reported (shrinking and the noted replay;
+with budget 0, the noted replay alone)."""
 
 from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Generator
 from typing import Any
 
@@ -25,6 +28,17 @@ def _with_budget(self: contention.Contention, *args: Any, **kwargs: Any) -> None
 
 
 contention.Contention.__init__ = _with_budget  # type: ignore[method-assign]
+_shrunk = contention.Contention._shrunk
+
+
+def _timed(self: contention.Contention, *args: Any, **kwargs: Any) -> Any:
+    started = time.perf_counter()
+    failure = _shrunk(self, *args, **kwargs)
+    failure.probe_seconds = time.perf_counter() - started
+    return failure
+
+
+contention.Contention._shrunk = _timed  # type: ignore[method-assign]
 
 
 @pytest.hookimpl(wrapper=True)
@@ -43,6 +57,7 @@ def pytest_runtest_makereport(item: pytest.Item,
             "steps_before": shrunk.steps_before if shrunk else None,
             "steps_after": shrunk.steps_after if shrunk else None,
             "runs": shrunk.runs if shrunk else 0,
+            "seconds": getattr(failure, "probe_seconds", None),
         }
         with open(os.environ["SHRINK_PROBE_OUT"], "a") as out:
             out.write(json.dumps(record) + "\n")

@@ -24,6 +24,10 @@ def _median(values: list[float]) -> str:
     return f"{statistics.median(values):g}" if values else "-"
 
 
+def _ms(values: list[float]) -> str:
+    return f"{statistics.median(values):.0f}" if values else "-"
+
+
 def shrinking_section(report: Any, python: str, seeds: list[int], repeats: int, tmp: Path,
                       progress: Callable[[str], None], *, run: Callable[..., Any],
                       pytest_cmd: Callable[..., list[str]],
@@ -64,14 +68,21 @@ def shrinking_section(report: Any, python: str, seeds: list[int], repeats: int, 
         pre_a = [r["preemptions_after"] for r in after]
         rows_b = [r["rows"] for r in before]
         rows_a = [r["rows"] for r in after]
+        steps_b = [r["steps_before"] for r in after]
+        steps_a = [r["steps_after"] for r in after]
         cost = [r["runs"] for r in after]
+        ms = [1000 * r["seconds"] for r in after if r.get("seconds") is not None]
+        ms_0 = [1000 * r["seconds"] for r in before if r.get("seconds") is not None]
         diagnoses = sorted({r["diagnosis"] for r in after})
         rows.append(row("9", f"{kata}: report before / after shrinking",
                         f"preemptions median {_median(pre_b)} / {_median(pre_a)} "
                         f"(max {max(pre_b)} / {max(pre_a)}); rows shown median "
                         f"{_median(rows_b)} / {_median(rows_a)} (max {max(rows_b or [0])} / "
-                        f"{max(rows_a)}); shrinking runs median {_median(cost)} "
-                        f"(max {max(cost)})", "",
+                        f"{max(rows_a)}); steps run median {_median(steps_b)} / "
+                        f"{_median(steps_a)}; shrinking runs median {_median(cost)} "
+                        f"(max {max(cost)}), time median {_ms(ms)} ms (max "
+                        f"{max(ms) if ms else 0:.0f}) against {_ms(ms_0)} ms for the "
+                        "noted replay alone", "",
                         f"N={len(after)} failing explores ({', '.join(diagnoses)}), "
                         f"seeds {seeds[0]}..{seeds[-1]}"))
     k03 = [r["rows"] for r in by_kata.get("k03_lost_update", {}).get(DEFAULT_BUDGET, [])
@@ -94,5 +105,8 @@ def shrinking_section(report: Any, python: str, seeds: list[int], repeats: int, 
         "Section 9 (shrinking) runs `pytest katas/` with bench/shrink_probe.py, which sets "
         "the shrinking budget (0: none; the schedule found is replayed once for its notes) "
         "and records each failing explore: preemptions before/after (a switch away from a "
-        "thread that could go on), rows the report shows (timeline rows), and the runs "
-        "shrinking took. Free-mode failures (no explore) are not counted.")
+        "thread that could go on), rows the report shows (timeline rows), steps the "
+        "schedule ran (a stretch of one line by one thread) before/after, the runs "
+        "shrinking took, and its time: from the failing schedule found to the failure "
+        "reported (shrinking runs and the noted replay), against the noted replay alone "
+        "(budget 0). Free-mode failures (no explore) are not counted.")
