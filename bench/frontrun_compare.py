@@ -24,8 +24,9 @@ and give its python with --frontrun-python. Its probe runs under frontrun's laun
 
 Internal: `frontrun_compare.py ours NAME VARIANT BOUND` runs our side once and prints JSON.
 `frontrun_compare.py classes NAME fixed 2`: how many of our runs are distinct classes.
-`frontrun_compare.py ttff-scenarios random|dpor SEED...` and `ttff-katas random|dpor SEED`:
-time to the first failure on the broken held scenarios and katas (JSON lines).
+`frontrun_compare.py ttff-scenarios random|dpor[:SHRINK_BUDGET] SEED...` and
+`ttff-katas random|dpor SEED`: time to the first failure on the broken held scenarios and
+katas (JSON lines).
 """
 
 from __future__ import annotations
@@ -112,11 +113,14 @@ def ttff_scenarios(strategy: str, seeds: list[int]) -> None:
 
     from pytest_threadlesson import Contention, ScheduleFailure
 
+    strategy, _, shrink = strategy.partition(":")  # "random:0": shrinking off
+    extra = {"shrink_budget": int(shrink)} if shrink else {}
     for seed in seeds:
         for sc in SCENARIOS:
             start = time.perf_counter()
             try:
-                Contention(seed=seed, test_id=sc.name, strategy=strategy).explore(sc.broken)
+                Contention(seed=seed, test_id=sc.name, strategy=strategy,
+                           **extra).explore(sc.broken)
             except ScheduleFailure as failure:
                 out = {"found": True, "schedule": failure.schedule}
             else:
