@@ -4,8 +4,10 @@ tests/corpus/ against `systematic`."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import types
+from collections.abc import Callable, Iterator
 
 import pytest
 from corpus import RACY, SAFE, programs
@@ -215,3 +217,116 @@ def test_dpor_is_a_search_not_one_schedules_strategy() -> None:
 def test_every_program_of_the_corpus_is_known() -> None:
     assert {p.VERDICT for p in PROGRAMS.values()} == {RACY, SAFE}
     assert all(isinstance(p, types.ModuleType) for p in PROGRAMS.values())
+
+
+# -- precise footprints: a small program verified in its classes, not thousands of runs ---
+# Two threads on two separate pools or counters: nothing they touch is shared, so the only
+# orders that matter are those of thread start, end and join (9 classes; the search, which
+# is not optimal DPOR, runs 21 interleavings for them). Before each change below, a step of
+# these programs touched "any memory" and the unbounded search did not end in 2,000 runs.
+
+
+class _Failed(Exception):
+    pass
+
+
+class _Conn:
+    pass
+
+
+class _Pool:
+    def __init__(self) -> None:
+        self.factory = _Conn
+        self.lock = threading.Lock()
+        self.idle: list[_Conn] = []
+        self.flag = True
+        self.n = 0
+
+    @contextlib.contextmanager
+    def lend(self) -> Iterator[_Conn]:
+        with self.lock:
+            conn = self.idle.pop() if self.idle else None
+        if conn is None:
+            conn = self.factory()
+        try:
+            yield conn
+        finally:
+            with self.lock:
+                self.idle.append(conn)
+
+
+def _two(work: Callable[[_Pool], None]) -> ExploreResult:
+    def scenario() -> None:
+        t1 = threading.Thread(target=work, args=(_Pool(),))
+        t2 = threading.Thread(target=work, args=(_Pool(),))
+        t1.start()
+        t2.start()
+        t1.join()
+        t2.join()
+
+    engine = Contention(seed=1, test_id="two", shrink_budget=0)
+    return engine.explore(scenario, 2000, strategy="dpor", preemptions=None)
+
+
+def _assert_only_thread_orders(result: ExploreResult) -> None:
+    assert result.verified, result.summary
+    assert result.schedules <= 21, result.summary
+
+
+def test_a_with_exit_after_a_conditional_expression_touches_only_its_lock() -> None:
+    def work(pool: _Pool) -> None:
+        with pool.lock:
+            pool.n = pool.n + 1 if pool.flag else 0
+
+    _assert_only_thread_orders(_two(work))
+
+
+def test_a_user_contextmanager_and_a_factory_kept_in_an_attribute_are_not_library_code(
+) -> None:
+    def work(pool: _Pool) -> None:
+        with pool.lend():
+            pass
+
+    _assert_only_thread_orders(_two(work))
+
+
+def test_raising_a_user_exception_in_a_with_block_touches_nothing_shared() -> None:
+    def work(pool: _Pool) -> None:
+        try:
+            with pool.lock:
+                pool.n += 1
+                raise _Failed("query")
+        except _Failed:
+            pass
+
+    _assert_only_thread_orders(_two(work))
+
+
+def test_iterating_a_list_the_frame_just_built_reads_nothing_shared() -> None:
+    def work(pool: _Pool) -> None:
+        for p in [pool, pool]:
+            with p.lock:
+                p.n += 1
+
+    _assert_only_thread_orders(_two(work))
+
+
+def test_the_same_programs_sharing_one_pool_still_race() -> None:
+    """The precise footprints do not hide a race: one pool, an unlocked increment."""
+
+    def work(pool: _Pool) -> None:
+        with pool.lend():
+            pool.n = pool.n + 1 if pool.flag else 0
+
+    def scenario() -> None:
+        pool = _Pool()
+        t1 = threading.Thread(target=work, args=(pool,))
+        t2 = threading.Thread(target=work, args=(pool,))
+        t1.start()
+        t2.start()
+        t1.join()
+        t2.join()
+        assert pool.n == 2, pool.n
+
+    with pytest.raises(ScheduleFailure):
+        Contention(seed=1, shrink_budget=0).explore(scenario, 2000, strategy="dpor")

@@ -30,25 +30,27 @@ search can index accesses by key.
 from __future__ import annotations
 
 import builtins
-import dis
+import contextlib
+import gc
 import sys
 import threading
 import types
 from typing import Any
 
 from ..frames import PACKAGE_DIR, is_user_file
-from .symbols import CALLS, ENDS, TWO, Sym, decoded
-from .tracing import assert_lines, scheduling_points
+from .symbols import CALLS, TWO, Sym, decoded, into_assert
 
 Loc = tuple[Any, ...]
 Access = tuple[Loc, bool]  # (location, write)
 Op = tuple[Access, ...]
+# Per run: (id(frame), offset of a with's entry) -> what its exit touches; at ~offset,
+# NOTHING when that exit returns a plain bool (testing it touches nothing).
+Memo = dict[tuple[int, int], "Op"]
 
 ANY: Loc = ("*",)
 ANY_SYNC: Loc = ("S",)
 UNKNOWN: Op = ((ANY, True), (ANY_SYNC, True))  # a step that may do anything
 NOTHING: Op = ()
-_V = sys.version_info[:2]
 
 # -- the conflict relation -------------------------------------------------------------
 
@@ -119,7 +121,13 @@ def resolve(sym: Sym, frame: types.FrameType, depth: int = 0) -> Any:
     if tag == "attr":
         owner = resolve(sym[1], frame, depth + 1)
         return _MISSING if owner is _MISSING else instance_attr(owner, sym[2])
+    if tag == "ret" and any(resolve(sym[1], frame, depth + 1) is f for f in _SCALAR_RESULTS):
+        return 0  # what len(...) returned: an int, whatever it was
     return _MISSING
+
+
+# Builtins that always return an exact int, bool or str.
+_SCALAR_RESULTS = (len, isinstance, issubclass, id, callable, hash, ord, chr)
 
 
 def instance_attr(owner: Any, name: str) -> Any:
@@ -183,8 +191,12 @@ _WRITING_BUILTINS = {"setattr", "delattr", "next", "exec", "eval", "compile", "_
                      "vars", "locals", "globals", "open", "input", "breakpoint", "anext"}
 
 
-def _call(inputs: tuple[Sym, ...], frame: types.FrameType) -> Op:
+def _call(inputs: tuple[Sym, ...], frame: types.FrameType, memo: Memo) -> Op:
     meth = next((s for s in inputs[:2] if s is not None and s[0] == "meth"), None)
+    if meth is not None and len(meth) == 4:  # a with's exit (its arguments: three Nones)
+        if all(s == ("const", None) for s in inputs[1:]):
+            return memo.get((id(frame), meth[3]), UNKNOWN)
+        return UNKNOWN
     args = [resolve(s, frame) for s in inputs[2:] if s is None or s[0] != "null"]
     if meth is not None:
         owner = resolve(meth[1], frame)
@@ -193,10 +205,14 @@ def _call(inputs: tuple[Sym, ...], frame: types.FrameType) -> Op:
         if _is_ours(owner):
             return ((("s", id(owner)), True),)  # a primitive: its own steps say more
         fn = instance_attr(owner, meth[2])
+        if fn is not _MISSING and not isinstance(owner, (types.ModuleType, type)):
+            return _function(fn, args)  # a callable kept in the instance: called as it is
         if fn is _MISSING:
             fn = _static(owner, meth[2])
         if _user_function(fn):
             return ((("a", id(owner), meth[2]), False),)
+        if _cm_helper(fn):
+            return NOTHING  # a new context manager holding a new generator
         if isinstance(owner, types.ModuleType) or isinstance(owner, type):
             return _function(fn, args)
         if _ours_function(fn):
@@ -216,6 +232,8 @@ def _function(fn: Any, args: list[Any]) -> Op:
         return UNKNOWN
     if _user_function(fn):
         return NOTHING
+    if _cm_helper(fn):
+        return NOTHING  # a new context manager holding a new generator: nobody else has them
     if isinstance(fn, types.MethodType):
         owner = fn.__self__
         if _user_function(fn.__func__):
@@ -232,6 +250,9 @@ def _function(fn: Any, args: list[Any]) -> Op:
         if (init is object.__init__ or _user_function(init)) and \
                 (new is object.__new__ or _user_function(new)):
             return NOTHING  # a new object of user code: its __init__ is traced
+        if is_user_file(str(getattr(sys.modules.get(fn.__module__), "__file__", ""))) and \
+                _builtin(init) and _builtin(new):
+            return _reads(args)  # a user class on a builtin base (an exception): C stores
         if fn.__module__ == "builtins":
             return _reads(args)  # list(shared), dict(shared): reads them
         return UNKNOWN
@@ -245,6 +266,22 @@ def _function(fn: Any, args: list[Any]) -> Op:
     if _is_ours(fn) or str(getattr(fn, "__module__", "")).startswith("pytest_threadlesson"):
         return ((ANY_SYNC, True),)
     return UNKNOWN
+
+
+_CM_CODE = contextlib.contextmanager(lambda: iter(())).__code__
+
+
+def _cm_helper(fn: Any) -> bool:
+    """A function made by `contextlib.contextmanager` around a user generator function."""
+    if isinstance(fn, types.MethodType):
+        fn = fn.__func__
+    return getattr(fn, "__code__", None) is _CM_CODE and \
+        _user_function(getattr(fn, "__wrapped__", None))
+
+
+def _builtin(method: Any) -> bool:
+    return type(method).__name__ in ("wrapper_descriptor", "builtin_function_or_method",
+                                     "method_descriptor")
 
 
 def _static_type(klass: type, name: str) -> Any:
@@ -267,7 +304,8 @@ def _operands(values: list[Any], write: bool) -> Op:
     return tuple(out)
 
 
-_ITERATORS = {"list_iterator", "tuple_iterator", "range_iterator", "set_iterator",
+_ITERATORS = {"list_iterator", "tuple_iterator", "range_iterator", "longrange_iterator",
+              "set_iterator",
               "str_iterator", "str_ascii_iterator", "dict_keyiterator", "dict_valueiterator",
               "dict_itemiterator", "list_reverseiterator", "bytes_iterator",
               "_deque_iterator"}
@@ -284,6 +322,8 @@ _FRESH = (range, sorted, list, tuple)
 def _iteration(sym: Sym, frame: types.FrameType) -> Op:
     if sym is not None and sym[0] == "iter":
         sym = sym[1]
+    if sym == ("built",):
+        return NOTHING  # a tuple or list this frame just built: nobody else has it
     if sym is not None and sym[0] == "ret":
         made = resolve(sym[1], frame)
         if any(made is f for f in _FRESH):
@@ -296,8 +336,9 @@ def _iteration(sym: Sym, frame: types.FrameType) -> Op:
         return ((("o", id(obj)), False),)
     if isinstance(obj, types.GeneratorType) and is_user_file(obj.gi_code.co_filename):
         return NOTHING
-    if type(obj).__name__ in _ITERATORS:  # its container is not known: any, read
-        return ((ANY, False), (("o", id(obj)), True))
+    if type(obj).__name__ in _ITERATORS:  # it reads its container, found through the gc
+        held = [r for r in gc.get_referents(obj) if not isinstance(r, SCALARS)]
+        return (*((("o", id(r)), False) for r in held), (("o", id(obj)), True))
     return UNKNOWN
 
 
@@ -316,22 +357,25 @@ def _name_access(name: str, argval: Any, frame: types.FrameType) -> Op | None:
     return None
 
 
-def footprint(frame: types.FrameType) -> Op:
-    """The accesses of the step a thread is paused at (a shared byte-code of `frame`)."""
+def footprint(frame: types.FrameType, memo: Memo | None = None) -> Op:
+    """The accesses of the step a thread is paused at (a shared byte-code of `frame`).
+    `memo`, kept by the caller for one run: what each with statement entered, for its
+    exit (the entry's frame is paused there, the exit's may not know its manager)."""
     dec = decoded(frame.f_code)
     entry = dec.at.get(frame.f_lasti)
     if entry is None:
         return UNKNOWN
     try:
-        op = _footprint(entry, frame)
+        op = _footprint(entry, frame, {} if memo is None else memo)
     except Exception:  # a footprint never breaks the run: when unsure, anything
         return UNKNOWN
-    if dec.asserts and _into_assert(frame):
+    if dec.asserts and into_assert(frame):
         return op + UNKNOWN  # the assert's own byte-codes are no points: they join this step
     return op
 
 
-def _footprint(entry: tuple[str, Any, str, tuple[Sym, ...]], frame: types.FrameType) -> Op:
+def _footprint(entry: tuple[str, Any, str, tuple[Sym, ...]], frame: types.FrameType,
+               memo: Memo) -> Op:
     name, argval, argrepr, inputs = entry
     found = _name_access(name, argval, frame)
     if found is not None:
@@ -352,17 +396,27 @@ def _footprint(entry: tuple[str, Any, str, tuple[Sym, ...]], frame: types.FrameT
             return ((("i", id(container)), write),)
         return ((("i", id(container)), write), (("o", id(container)), True))
     if name in CALLS:
-        return _call(inputs, frame)
+        return _call(inputs, frame, memo)
+    if name == "WITH_EXCEPT_START":
+        exit_ = inputs[-1]
+        return UNKNOWN if exit_ is None else memo.get((id(frame), exit_[3]), UNKNOWN)
     if name in ("GET_ITER", "FOR_ITER", "UNPACK_SEQUENCE", "UNPACK_EX", "LIST_EXTEND",
                 "SET_UPDATE", "DICT_UPDATE", "DICT_MERGE", "GET_LEN"):
         return _iteration(inputs[-1], frame)
     if name in ("BEFORE_WITH", "SETUP_WITH"):
-        mgr = resolve(inputs[-1], frame)
-        if mgr is not _MISSING and _is_ours(mgr):
-            return ((("s", id(mgr)), True),)
-        if mgr is not _MISSING and _user_function(_static(mgr, "__enter__")):
-            return NOTHING
-        return UNKNOWN
+        enter, exit_, plain = _with(inputs[-1], frame)
+        memo[(id(frame), frame.f_lasti)] = exit_
+        if plain:
+            memo[(id(frame), ~frame.f_lasti)] = NOTHING
+        else:
+            memo.pop((id(frame), ~frame.f_lasti), None)
+        return enter
+    if name in ("FORMAT_VALUE", "FORMAT_SIMPLE", "CONVERT_VALUE") and \
+            type(resolve(inputs[-1], frame)) in _PLAIN:
+        return NOTHING  # formatting a number or a string runs no code
+    if inputs and inputs[-1] is not None and inputs[-1][0] == "exited" and \
+            (id(frame), ~inputs[-1][1]) in memo:
+        return NOTHING  # testing what our exit or contextmanager's returned: a bool
     if name in TWO or name.startswith(("BINARY_", "INPLACE_", "UNARY_", "COMPARE")) or \
             name in ("TO_BOOL", "CONTAINS_OP") or name.startswith("POP_JUMP") or \
             name.startswith("JUMP_IF"):
@@ -372,50 +426,32 @@ def _footprint(entry: tuple[str, Any, str, tuple[Sym, ...]], frame: types.FrameT
     return UNKNOWN
 
 
-_reach_cache: dict[tuple[types.CodeType, int], bool] = {}
+_PLAIN = (int, float, str, bool, type(None), complex)
 
 
-def _into_assert(frame: types.FrameType) -> bool:
-    """Can this step run byte-codes of an `assert` line (which are no points)?"""
-    key = (frame.f_code, frame.f_lasti)
-    found = _reach_cache.get(key)
-    if found is None:
-        found = _reach_cache[key] = _reaches_assert(frame.f_code, frame.f_lasti)
-    return found
+def _callee(sym: Sym, frame: types.FrameType) -> Any:
+    """The function a call's callee symbol names (a method: the class's function)."""
+    if sym is None or sym[0] != "meth":
+        return resolve(sym, frame)
+    owner = resolve(sym[1], frame)
+    if owner is _MISSING or instance_attr(owner, sym[2]) is not _MISSING:
+        return _MISSING
+    return _static(owner, sym[2])
 
 
-def _reaches_assert(code: types.CodeType, start: int) -> bool:
-    lines = assert_lines(code)
-    points = scheduling_points(code)
-    instrs = [i for i in dis.get_instructions(code) if i.opname != "CACHE"]
-    index = {i.offset: n for n, i in enumerate(instrs)}
-    line = None
-    line_of: dict[int, int | None] = {}
-    for ins in instrs:
-        positions = getattr(ins, "positions", None)
-        lineno = positions.lineno if positions is not None else None
-        if lineno is None and isinstance(ins.starts_line, int) and ins.starts_line:
-            lineno = ins.starts_line
-        line = lineno if lineno is not None else line
-        line_of[ins.offset] = line
-    todo, seen = [index.get(start, 0) + 1], set()
-    while todo:
-        n = todo.pop()
-        if n in seen or n >= len(instrs):
-            continue
-        seen.add(n)
-        ins = instrs[n]
-        if line_of.get(ins.offset) in lines:
-            return True
-        if ins.offset in points:
-            continue
-        if ins.opname not in ENDS:
-            todo.append(n + 1)
-        if isinstance(ins.argval, int) and ins.opcode in dis.hasjrel + dis.hasjabs:
-            target = index.get(ins.argval)
-            if target is not None:
-                todo.append(target)
-    return False
+def _with(sym: Sym, frame: types.FrameType) -> tuple[Op, Op, bool]:
+    """What entering the with statement on `sym` touches, what its exit will, and whether
+    that exit returns a plain bool or None (ours and contextmanager's do)."""
+    if sym is not None and sym[0] == "ret" and _cm_helper(_callee(sym[1], frame)):
+        return NOTHING, NOTHING, True  # a context manager just made: its generator is traced
+    mgr = resolve(sym, frame)
+    if mgr is _MISSING:
+        return UNKNOWN, UNKNOWN, False
+    if _is_ours(mgr):
+        return ((("s", id(mgr)), True),), ((("s", id(mgr)), True),), True
+    enter, exit_ = _static(mgr, "__enter__"), _static(mgr, "__exit__")
+    return (NOTHING if _user_function(enter) else UNKNOWN,
+            NOTHING if _user_function(exit_) else UNKNOWN, False)
 
 
 # -- the primitive a synchronisation point works on ------------------------------------

@@ -15,7 +15,7 @@ import sys
 import types
 from typing import Any
 
-from .tracing import assert_lines
+from .tracing import assert_lines, scheduling_points
 
 _V = sys.version_info[:2]
 
@@ -57,30 +57,55 @@ class Decoded:
 
     def __init__(self, code: types.CodeType) -> None:
         self.at: dict[int, tuple[str, Any, str, tuple[Sym, ...]]] = {}
+        instrs = list(dis.get_instructions(code))
+        # Where paths meet, the states that arrive: forward jumps (known when reached),
+        # exception handlers (3.11+: the state where their range starts, cut to its depth),
+        # and backward jumps (not known yet: only what the block structure fixes is kept).
+        arriving: dict[int, list[list[Sym]]] = {}
+        backward = {i.argval for i in instrs if _jumps(i) and i.argval <= i.offset}
+        handlers: dict[int, list[tuple[int, int, bool]]] = {}
+        for e in getattr(dis.Bytecode(code), "exception_entries", ()):
+            handlers.setdefault(e.target, []).append((e.start, e.depth, e.lasti))
+        starts = {start for entries in handlers.values() for start, _, _ in entries}
+        at_start: dict[int, list[Sym]] = {}
         stack: list[Sym] = []
+        live = True
         prefix: int | None = None
         asserts = assert_lines(code)
         self.asserts = bool(asserts)
-        for ins in dis.get_instructions(code):
+        for ins in instrs:
             name, arg, val = ins.opname, ins.arg or 0, ins.argval
             if name == "EXTENDED_ARG":
                 prefix = ins.offset if prefix is None else prefix
                 continue
             at = prefix if prefix is not None and _V < (3, 12) else ins.offset
             prefix = None
-            if ins.is_jump_target:  # another path may arrive with other objects
-                keep = stack[-1] if name == "FOR_ITER" and stack else None
-                stack = [None] * len(stack)
-                if keep is not None:
-                    stack[-1] = keep
+            if ins.is_jump_target or ins.offset in handlers or ins.offset in arriving:
+                states = arriving.pop(ins.offset, [])
+                if live:
+                    states.append(stack)
+                for start, depth, lasti in handlers.get(ins.offset, ()):
+                    base = at_start.get(start)
+                    base = base[:depth] if base is not None and len(base) >= depth \
+                        else [None] * depth
+                    states.append(base + [None] * (1 + lasti))
+                stack = _merge(states, ins.offset in backward, name == "FOR_ITER")
+            if ins.offset in starts:
+                at_start[ins.offset] = list(stack)
             self.at[at] = (name, ins.argrepr if name == "LOAD_SPECIAL" else val,
                            ins.argrepr, self._inputs(name, arg, stack))
-            self._effect(ins, name, arg, val, stack)
-            if name in ENDS:
+            before = list(stack)
+            self._effect(ins, name, arg, val, stack, at)
+            if _jumps(ins) and ins.argval > ins.offset:
+                arriving.setdefault(ins.argval, []).append(_jumped(ins, before, stack))
+            live = name not in ENDS
+            if not live:
                 stack = []
 
     @staticmethod
     def _inputs(name: str, arg: int, stack: list[Sym]) -> tuple[Sym, ...]:
+        if name == "WITH_EXCEPT_START":
+            return (next((s for s in reversed(stack) if _is_exit(s)), None),)
         if name in TWO or name.startswith(("BINARY_", "INPLACE_")):
             n = 2
         elif name == "STORE_SUBSCR":
@@ -95,7 +120,7 @@ class Decoded:
 
     @staticmethod
     def _effect(ins: dis.Instruction, name: str, arg: int, val: Any,
-                stack: list[Sym]) -> None:
+                stack: list[Sym], at: int) -> None:
         def pop() -> Sym:
             return stack.pop() if stack else None
 
@@ -129,7 +154,21 @@ class Decoded:
             pop()
             stack.append(made)
         elif name in ("BEFORE_WITH", "SETUP_WITH"):
-            stack.extend((("meth", pop(), "__exit__"), None))
+            # the with's exit: a marker naming the byte-code that entered it (`footprint`
+            # keeps, per frame, what that entry found)
+            stack.extend((("meth", pop(), "__exit__", at), None))
+        elif name == "WITH_EXCEPT_START":
+            found = next((s for s in reversed(stack) if _is_exit(s)), None)
+            stack.append(("exited", found[3]) if found is not None else None)
+        elif name in ("BUILD_TUPLE", "BUILD_LIST", "LIST_TO_TUPLE"):
+            for _ in range(arg if name != "LIST_TO_TUPLE" else 1):
+                pop()
+            stack.append(("built",))  # a new tuple or list: only this frame has it
+        elif name in _BOOLS and stack:
+            for _ in range(-dis.stack_effect(ins.opcode, ins.arg if ins.opcode >=
+                                             dis.HAVE_ARGUMENT else None) + 1):
+                pop()
+            stack.append(("const", True))  # a bool, whatever the operands were
         elif name in ("COPY", "DUP_TOP"):
             n = arg if name == "COPY" else 1
             stack.append(stack[-n] if len(stack) >= n else None)
@@ -163,6 +202,56 @@ class Decoded:
                 stack[-1] = None  # it replaced what was there (or it is not known)
 
 
+# Byte-codes whose result is always an exact bool.
+_BOOLS = {"IS_OP", "CONTAINS_OP", "CHECK_EXC_MATCH", "UNARY_NOT", "TO_BOOL"}
+
+
+def _is_exit(sym: Sym) -> bool:
+    return sym is not None and sym[0] == "meth" and len(sym) == 4
+
+
+def _jumps(ins: dis.Instruction) -> bool:
+    return ins.opcode in _JUMPS and isinstance(ins.argval, int)
+
+
+_JUMPS = set(dis.hasjrel) | set(dis.hasjabs)
+
+
+def _jumped(ins: dis.Instruction, before: list[Sym], after: list[Sym]) -> list[Sym]:
+    """The stack at the target of `ins` when it jumps (from the stack `before` it)."""
+    if ins.opname == "SETUP_WITH":  # 3.10: the handler has the exit and 6 more values
+        return after[:-1] + [None] * 6
+    try:
+        effect = dis.stack_effect(ins.opcode, ins.arg if ins.opcode >= dis.HAVE_ARGUMENT
+                                  else None, jump=True)
+    except ValueError:
+        return [None] * len(before)
+    kept = before[:len(before) + min(effect, 0)]
+    if not ins.opname.startswith(("JUMP", "POP_JUMP")) and kept:
+        kept[-1] = None  # not a plain jump: what it left on top is not known
+    return kept + [None] * max(effect, 0)
+
+
+def _merge(states: list[list[Sym]], back: bool, loop: bool) -> list[Sym]:
+    """What is known where paths meet: an entry all paths agree on; across a backward
+    jump (not seen yet) only what the block structure fixes: a with's exit, a loop's
+    iterator, and the iterator of the loop starting here."""
+    if not states:
+        return []
+    n = len(states[0])
+    if any(len(s) != n for s in states):
+        return [None] * max(len(s) for s in states)
+    out: list[Sym] = []
+    for i in range(n):
+        v = states[0][i]
+        same = all(s[i] == v for s in states[1:])
+        fixed = v is not None and (_is_exit(v) or v[0] == "iter")
+        out.append(v if same and (not back or fixed) else None)
+    if loop and back and n and states[-1][-1] is not None:
+        out[-1] = states[-1][-1]  # the loop's iterator (the path that falls into it)
+    return out
+
+
 _decoded: dict[types.CodeType, Decoded] = {}
 
 
@@ -171,3 +260,49 @@ def decoded(code: types.CodeType) -> Decoded:
     if found is None:
         found = _decoded[code] = Decoded(code)
     return found
+
+
+_reach_cache: dict[tuple[types.CodeType, int], bool] = {}
+
+
+def into_assert(frame: types.FrameType) -> bool:
+    """Can this step run byte-codes of an `assert` line (which are no points)?"""
+    key = (frame.f_code, frame.f_lasti)
+    found = _reach_cache.get(key)
+    if found is None:
+        found = _reach_cache[key] = _reaches_assert(frame.f_code, frame.f_lasti)
+    return found
+
+
+def _reaches_assert(code: types.CodeType, start: int) -> bool:
+    lines = assert_lines(code)
+    points = scheduling_points(code)
+    instrs = [i for i in dis.get_instructions(code) if i.opname != "CACHE"]
+    index = {i.offset: n for n, i in enumerate(instrs)}
+    line = None
+    line_of: dict[int, int | None] = {}
+    for ins in instrs:
+        positions = getattr(ins, "positions", None)
+        lineno = positions.lineno if positions is not None else None
+        if lineno is None and isinstance(ins.starts_line, int) and ins.starts_line:
+            lineno = ins.starts_line
+        line = lineno if lineno is not None else line
+        line_of[ins.offset] = line
+    todo, seen = [index.get(start, 0) + 1], set()
+    while todo:
+        n = todo.pop()
+        if n in seen or n >= len(instrs):
+            continue
+        seen.add(n)
+        ins = instrs[n]
+        if line_of.get(ins.offset) in lines:
+            return True
+        if ins.offset in points:
+            continue
+        if ins.opname not in ENDS:
+            todo.append(n + 1)
+        if isinstance(ins.argval, int) and ins.opcode in dis.hasjrel + dis.hasjabs:
+            target = index.get(ins.argval)
+            if target is not None:
+                todo.append(target)
+    return False

@@ -40,7 +40,7 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ..footprint import NOTHING, Op, dependent, footprint, keys, sync_footprint
+from ..footprint import NOTHING, Memo, Op, dependent, footprint, keys, sync_footprint
 from ..tracing import scheduling_points
 
 _IGNORED = ("outside", "abort", "opcode")
@@ -78,13 +78,14 @@ class Dpor:
         self.born: dict[int, int] = {0: -1}  # thread -> the step during which it started
         self.last: dict[int, int] = {}  # thread -> its latest step
         self.diverged = False
+        self.memo: Memo = {}  # what each with statement entered (footprint.py)
 
     def observe(self, thread: int, kind: str, frame: types.FrameType | None) -> None:
         """The oracle's call: `thread` is at a point of `kind` (for "opcode", paused at a
         byte-code of `frame`), before anyone is chosen."""
         if kind == "opcode" and frame is not None:
             if frame.f_lasti in scheduling_points(frame.f_code):
-                self.pending[thread] = footprint(frame)
+                self.pending[thread] = footprint(frame, self.memo)
         elif kind == "exit":
             self.pending.pop(thread, None)
             step = self.last.get(thread)
