@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from .engine.outcome import Step
 
 WIDTH = 100  # a terminal's columns the report fits
+_AGAIN = " times in a row"
 MAX_ROWS = 40
 
 
@@ -122,7 +123,7 @@ def _layout(steps: Sequence[Step], failing: tuple[str, int] | None,
     items = [_Item(s.thread, os.path.basename(s.site.filename), s.site.lineno,
                    _code(s.site.source),
                    [t for t in s.touched if t[0] == "write" or t[1] in written],
-                   [n for n in s.notes if not n.startswith(HOLD_NOTES)], steps=[i])
+                   _counted([n for n in s.notes if not n.startswith(HOLD_NOTES)]), steps=[i])
              for i, s in enumerate(steps)]
     others = [i for i, item in enumerate(items) if item.lane != 0]
     if others and others[-1] < len(items) - 1:
@@ -143,7 +144,7 @@ def _layout(steps: Sequence[Step], failing: tuple[str, int] | None,
     if any(item.touched or item.notes for item in items):
         items = [item for n, item in enumerate(items)
                  if item.lane == 0 or item.interesting or n == len(items) - 1]
-        items = _same_line_together(_main_together(items))
+        items = _repeats_together(_same_line_together(_main_together(items)))
     items = _first_wait_only(items)
     conflict, headline = _conflict(items)
     rows: list[Row] = []
@@ -223,6 +224,50 @@ def _same_line_together(items: list[_Item]) -> list[_Item]:
             continue
         out.append(item)
     return out
+
+
+def _counted(notes: list[str]) -> list[str]:
+    """A step's notes, the same note again and again said once, with how many times (a
+    thread that waits in a loop after the run failed: its steps are no longer logged, its
+    waits are noted on its last step)."""
+    out: list[str] = []
+    times = 1
+    for note in [*notes, ""]:
+        if out and note == out[-1]:
+            times += 1
+            continue
+        if times > 1:
+            out.append(f"{times}{_AGAIN}")
+        times = 1
+        out.append(note)
+    return out[:-1]
+
+
+def _repeats_together(items: list[_Item]) -> list[_Item]:
+    """A thread's loop that does the same thing again and again with nothing shown
+    between (a worker that sleeps and wakes for ever after the test has ended): one row,
+    "sleeps 60 s; 90 times in a row", not ninety."""
+    out: list[_Item] = []
+    for item in items:
+        last = out[-1] if out else None
+        if last is not None and item.count == 1 and last.count == 1 and \
+                (item.touched or item.notes) and \
+                (last.lane, last.file, last.line, last.touched) == \
+                (item.lane, item.file, item.line, item.touched):
+            (base, times), (again, more) = _times(last.notes), _times(item.notes)
+            if base == again:
+                out[-1] = replace(last, notes=[*base, f"{times + more}{_AGAIN}"],
+                                  steps=last.steps + item.steps)
+                continue
+        out.append(item)
+    return out
+
+
+def _times(notes: list[str]) -> tuple[list[str], int]:
+    """Notes without their last "N times in a row", and N (1 without one)."""
+    if notes and notes[-1].endswith(_AGAIN) and notes[-1].split()[0].isdigit():
+        return notes[:-1], int(notes[-1].split()[0])
+    return notes, 1
 
 
 def _collapse(run: list[_Item]) -> _Item:

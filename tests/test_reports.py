@@ -14,6 +14,7 @@ import io
 import re
 import sys
 import threading
+import time
 import types
 from collections.abc import Callable
 from pathlib import Path
@@ -233,6 +234,29 @@ def test_a_wait_on_a_condition_is_noted() -> None:
 
     failure = failure_of(scenario)
     assert "wait on Gate._cond (no notify pending)" in failure.report, failure.report
+
+
+K17 = load(ROOT / "katas" / "k17_leaked_worker.py")
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_a_worker_that_sleeps_again_and_again_is_one_row_with_its_count(seed: int) -> None:
+    """k17's heartbeat goes on sleeping 60 s and beating after the test is over: its loop
+    is one row, "sleeps 60 s; N times in a row", not a row (or a line) per sleep."""
+    def scenario() -> None:
+        heartbeat = K17.Heartbeat(60.0, lambda: None)
+        heartbeat.start()
+        started = time.monotonic()
+        heartbeat.stop()
+        assert time.monotonic() - started < 60.0
+
+    failure = failure_of(scenario, seed=seed)
+    assert failure.diagnosis in ("race", "leak"), failure.report
+    shown = rows(failure.report)
+    assert len(shown) <= 6, failure.report
+    again = re.findall(r"sleeps 60 s; (\d+) times in a row", failure.report)
+    assert len(again) == 1 and int(again[0]) > 2, failure.report
+    assert failure.report.count("sleeps 60 s") == 1, failure.report
 
 
 def test_a_long_line_wraps_within_100_columns_at_a_space() -> None:
