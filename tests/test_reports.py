@@ -254,9 +254,10 @@ def test_a_worker_that_sleeps_again_and_again_is_one_row_with_its_count(seed: in
     assert failure.diagnosis in ("race", "leak"), failure.report
     shown = rows(failure.report)
     assert len(shown) <= 6, failure.report
+    # once, or twice when the scenario's own step came between two stretches of it
+    assert 1 <= failure.report.count("sleeps 60 s") <= 2, failure.report
     again = re.findall(r"sleeps 60 s; (\d+) times in a row", failure.report)
-    assert len(again) == 1 and int(again[0]) > 2, failure.report
-    assert failure.report.count("sleeps 60 s") == 1, failure.report
+    assert again and max(int(n) for n in again) > 2, failure.report
 
 
 def test_a_long_line_wraps_within_100_columns_at_a_space() -> None:
