@@ -221,9 +221,10 @@ def test_every_program_of_the_corpus_is_known() -> None:
 
 # -- precise footprints: a small program verified in its classes, not thousands of runs ---
 # Two threads on two separate pools or counters: nothing they touch is shared, so the only
-# orders that matter are those of thread start, end and join (9 classes; the search, which
-# is not optimal DPOR, runs 21 interleavings for them). Before each change below, a step of
-# these programs touched "any memory" and the unbounded search did not end in 2,000 runs.
+# orders that matter are those of thread creation, start and end (the search, which is not
+# optimal DPOR, runs 9 interleavings for them; 21 when a join was two steps). Before each
+# footprint change below, a step of these programs touched "any memory" and the unbounded
+# search did not end in 2,000 runs.
 
 
 class _Failed(Exception):
@@ -268,9 +269,9 @@ def _two(work: Callable[[_Pool], None]) -> ExploreResult:
     return engine.explore(scenario, 2000, strategy="dpor", preemptions=None)
 
 
-def _assert_only_thread_orders(result: ExploreResult) -> None:
+def _assert_only_thread_orders(result: ExploreResult, runs: int = 21) -> None:
     assert result.verified, result.summary
-    assert result.schedules <= 21, result.summary
+    assert result.schedules <= runs, result.summary
 
 
 def test_a_with_exit_after_a_conditional_expression_touches_only_its_lock() -> None:
@@ -309,6 +310,43 @@ def test_iterating_a_list_the_frame_just_built_reads_nothing_shared() -> None:
                 p.n += 1
 
     _assert_only_thread_orders(_two(work))
+
+
+def test_a_join_is_one_step_whether_the_thread_had_ended_or_not() -> None:
+    """Calling join before or after the thread's last step ends the same way: the steps
+    after the join read the thread's end, the call itself touches nothing."""
+
+    def work(pool: _Pool) -> None:
+        with pool.lock:
+            pool.n += 1
+
+    _assert_only_thread_orders(_two(work), runs=9)
+
+
+def test_what_a_thread_wrote_is_read_after_join_without_a_race() -> None:
+    def scenario() -> None:
+        pool = _Pool()
+        t = threading.Thread(target=lambda: setattr(pool, "n", 1))
+        t.start()
+        t.join()
+        assert pool.n == 1, pool.n
+
+    result = Contention(seed=1, shrink_budget=0).explore(scenario, 200, strategy="dpor",
+                                                         preemptions=None)
+    assert result.verified, result.summary
+
+
+def test_a_read_after_a_join_that_timed_out_still_races() -> None:
+    def scenario() -> None:
+        pool = _Pool()
+        t = threading.Thread(target=lambda: setattr(pool, "n", 1))
+        t.start()
+        t.join(0)
+        assert pool.n == 1, pool.n
+
+    with pytest.raises(ScheduleFailure):
+        Contention(seed=1, shrink_budget=0).explore(scenario, 200, strategy="dpor",
+                                                   preemptions=None)
 
 
 def test_the_same_programs_sharing_one_pool_still_race() -> None:

@@ -39,6 +39,7 @@ from typing import Any
 
 from ..frames import PACKAGE_DIR, is_user_file
 from .symbols import CALLS, TWO, Sym, decoded, into_assert
+from .syncsteps import ANY_SYNC, is_ours
 
 Loc = tuple[Any, ...]
 Access = tuple[Loc, bool]  # (location, write)
@@ -48,7 +49,6 @@ Op = tuple[Access, ...]
 Memo = dict[tuple[int, int], "Op"]
 
 ANY: Loc = ("*",)
-ANY_SYNC: Loc = ("S",)
 UNKNOWN: Op = ((ANY, True), (ANY_SYNC, True))  # a step that may do anything
 NOTHING: Op = ()
 
@@ -149,8 +149,6 @@ def _static(owner: Any, name: str) -> Any:
     return _MISSING
 
 
-def _is_ours(obj: Any) -> bool:
-    return str(getattr(type(obj), "__module__", "")).startswith("pytest_threadlesson")
 
 
 def _ours_function(fn: Any) -> bool:
@@ -202,7 +200,9 @@ def _call(inputs: tuple[Sym, ...], frame: types.FrameType, memo: Memo) -> Op:
         owner = resolve(meth[1], frame)
         if owner is _MISSING:
             return UNKNOWN
-        if _is_ours(owner):
+        if is_ours(owner):
+            if _point_first(owner, meth[2]):
+                return NOTHING  # it reaches its own point before it touches anything
             return ((("s", id(owner)), True),)  # a primitive: its own steps say more
         fn = instance_attr(owner, meth[2])
         if fn is not _MISSING and not isinstance(owner, (types.ModuleType, type)):
@@ -238,7 +238,7 @@ def _function(fn: Any, args: list[Any]) -> Op:
         owner = fn.__self__
         if _user_function(fn.__func__):
             return NOTHING
-        if _is_ours(owner) or _ours_function(fn.__func__):
+        if is_ours(owner) or _ours_function(fn.__func__):
             return ((("s", id(owner)), True),)
         return UNKNOWN
     if isinstance(fn, type):
@@ -263,7 +263,7 @@ def _function(fn: Any, args: list[Any]) -> Op:
         if owner is not None and not isinstance(owner, types.ModuleType):
             return ((("o", id(owner)), True), *_reads(args))
         return UNKNOWN
-    if _is_ours(fn) or str(getattr(fn, "__module__", "")).startswith("pytest_threadlesson"):
+    if is_ours(fn) or str(getattr(fn, "__module__", "")).startswith("pytest_threadlesson"):
         return ((ANY_SYNC, True),)
     return UNKNOWN
 
@@ -429,6 +429,27 @@ def _footprint(entry: tuple[str, Any, str, tuple[Sym, ...]], frame: types.FrameT
 _PLAIN = (int, float, str, bool, type(None), complex)
 
 
+# Our primitives' methods whose first step is the primitive's own scheduling point (their
+# code before it touches nothing shared): the step that calls them touches nothing; the
+# primitive's points carry the dependency ("s", its lock).
+_POINT_FIRST = {
+    "pytest_threadlesson.engine.locks": {"Lock.acquire", "Lock.release", "Lock.__enter__",
+                                         "Lock.__exit__", "RLock.release"},
+    "pytest_threadlesson.engine.conditions": {
+        "Semaphore.acquire", "Semaphore.release", "Semaphore.__enter__",
+        "Semaphore.__exit__", "BoundedSemaphore.release"},
+}
+
+
+def _point_first(owner: Any, name: str) -> bool:
+    if type(owner).__name__ == "Condition" and name in ("__enter__", "__exit__"):
+        lock = instance_attr(owner, "_lock")  # it enters its lock: ours, or user code
+        return lock is not _MISSING and _point_first(lock, name)
+    fn = _static(owner, name)
+    return getattr(fn, "__qualname__", None) in \
+        _POINT_FIRST.get(str(getattr(fn, "__module__", "")), ())
+
+
 def _callee(sym: Sym, frame: types.FrameType) -> Any:
     """The function a call's callee symbol names (a method: the class's function)."""
     if sym is None or sym[0] != "meth":
@@ -447,52 +468,10 @@ def _with(sym: Sym, frame: types.FrameType) -> tuple[Op, Op, bool]:
     mgr = resolve(sym, frame)
     if mgr is _MISSING:
         return UNKNOWN, UNKNOWN, False
-    if _is_ours(mgr):
+    if is_ours(mgr):
+        if _point_first(mgr, "__enter__") and _point_first(mgr, "__exit__"):
+            return NOTHING, NOTHING, True  # the lock's own points are its steps
         return ((("s", id(mgr)), True),), ((("s", id(mgr)), True),), True
     enter, exit_ = _static(mgr, "__enter__"), _static(mgr, "__exit__")
     return (NOTHING if _user_function(enter) else UNKNOWN,
             NOTHING if _user_function(exit_) else UNKNOWN, False)
-
-
-# -- the primitive a synchronisation point works on ------------------------------------
-
-_SKIP = {"controlled.py", "oracle.py", "vclock.py", "runtime.py", "dpor.py", "footprint.py",
-         "threads.py"}
-_LIFECYCLE = {"start", "join", "exit"}
-
-
-def sync_footprint(kind: str, thread: int, frame: types.FrameType | None) -> Op:
-    """The step a thread announces at a primitive's point of `kind` (its own thread id
-    `thread`), found from the primitive's frames above `frame`."""
-    if kind == "exit":
-        return ((("s", ("thread", thread)), True),)
-    depth = 0
-    while frame is not None and depth < 16:
-        depth += 1
-        code = frame.f_code
-        base = code.co_filename.rsplit("/", 1)[-1]
-        if not code.co_filename.startswith(PACKAGE_DIR):
-            frame = frame.f_back
-            continue
-        local = frame.f_locals
-        if code.co_name == "park" and "waitable" in local:
-            return _waitable(local["waitable"])
-        if base not in _SKIP:
-            if kind in _LIFECYCLE and hasattr(local.get("rec"), "idx"):
-                return ((("s", ("thread", local["rec"].idx)), True),)
-            owner = local.get("self")
-            if owner is not None and _is_ours(owner):
-                return ((("s", id(owner)), True),)
-        frame = frame.f_back
-    return ((ANY_SYNC, True),)
-
-
-def _waitable(w: Any) -> Op:
-    condition = getattr(w, "condition", None)
-    if condition is not None:
-        return ((("s", id(condition)), True),)
-    if hasattr(w, "idx") and hasattr(w, "finished"):
-        return ((("s", ("thread", w.idx)), True),)
-    if type(w).__name__ == "_Sleep" or not _is_ours(w):
-        return ((ANY_SYNC, True),)
-    return ((("s", id(w)), True),)

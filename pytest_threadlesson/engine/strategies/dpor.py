@@ -40,7 +40,8 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ..footprint import NOTHING, Memo, Op, dependent, footprint, keys, sync_footprint
+from ..footprint import NOTHING, Memo, Op, dependent, footprint, keys
+from ..syncsteps import sync_footprint
 from ..tracing import scheduling_points
 
 _IGNORED = ("outside", "abort", "opcode")
@@ -79,13 +80,14 @@ class Dpor:
         self.last: dict[int, int] = {}  # thread -> its latest step
         self.diverged = False
         self.memo: Memo = {}  # what each with statement entered (footprint.py)
+        self.joining: dict[int, Op] = {}  # thread -> the end it reads once its join returns
 
     def observe(self, thread: int, kind: str, frame: types.FrameType | None) -> None:
         """The oracle's call: `thread` is at a point of `kind` (for "opcode", paused at a
         byte-code of `frame`), before anyone is chosen."""
         if kind == "opcode" and frame is not None:
             if frame.f_lasti in scheduling_points(frame.f_code):
-                self.pending[thread] = footprint(frame, self.memo)
+                self.pending[thread] = self._joined(thread, footprint(frame, self.memo))
         elif kind == "exit":
             self.pending.pop(thread, None)
             step = self.last.get(thread)
@@ -93,7 +95,21 @@ class Dpor:
                 who, op = self.events[step]
                 self.events[step] = (who, op + sync_footprint(kind, thread, None))
         elif kind not in _IGNORED:
-            self.pending[thread] = sync_footprint(kind, thread, sys._getframe(1))
+            op = sync_footprint(kind, thread, sys._getframe(1))
+            read = tuple((loc, False) for loc, _ in op)
+            if kind == "join":  # it reads the thread's end, after it returns (below)
+                self.joining[thread] = read
+            if kind == "join" or (kind == "block" and self.joining.get(thread) == read):
+                self.pending[thread] = NOTHING  # calling join, waiting in it
+                return
+            self.pending[thread] = self._joined(thread, op)
+
+    def _joined(self, thread: int, op: Op) -> Op:
+        """A join is one step: the first step after it returns reads the joined thread's
+        end (written by its last step), so whether the join found the thread ended or
+        waited for it is one class, and what the thread did happens before."""
+        read = self.joining.pop(thread, None) if self.joining else None
+        return op if read is None else op + read
 
     def preempt(self, frame: types.FrameType) -> bool:
         return frame.f_lasti in scheduling_points(frame.f_code)

@@ -1,0 +1,62 @@
+"""What a step at one of our primitives' scheduling points touches, for `dpor`
+(`footprint.py` says it for byte-codes): the primitive, found from its frames above the
+point; a thread's start, join and end; or any synchronisation object when not found."""
+
+from __future__ import annotations
+
+import types
+from typing import Any
+
+from ..frames import PACKAGE_DIR
+
+Op = tuple[tuple[tuple[Any, ...], bool], ...]
+ANY_SYNC: tuple[Any, ...] = ("S",)  # any synchronisation object
+
+
+def is_ours(obj: Any) -> bool:
+    return str(getattr(type(obj), "__module__", "")).startswith("pytest_threadlesson")
+
+
+# -- the primitive a synchronisation point works on ------------------------------------
+
+_SKIP = {"controlled.py", "oracle.py", "vclock.py", "runtime.py", "dpor.py", "footprint.py",
+         "syncsteps.py",
+         "threads.py"}
+_LIFECYCLE = {"start", "join", "exit"}
+
+
+def sync_footprint(kind: str, thread: int, frame: types.FrameType | None) -> Op:
+    """The step a thread announces at a primitive's point of `kind` (its own thread id
+    `thread`), found from the primitive's frames above `frame`."""
+    if kind == "exit":
+        return ((("s", ("thread", thread)), True),)
+    depth = 0
+    while frame is not None and depth < 16:
+        depth += 1
+        code = frame.f_code
+        base = code.co_filename.rsplit("/", 1)[-1]
+        if not code.co_filename.startswith(PACKAGE_DIR):
+            frame = frame.f_back
+            continue
+        local = frame.f_locals
+        if code.co_name == "park" and "waitable" in local:
+            return _waitable(local["waitable"])
+        if base not in _SKIP:
+            if kind in _LIFECYCLE and hasattr(local.get("rec"), "idx"):
+                return ((("s", ("thread", local["rec"].idx)), True),)
+            owner = local.get("self")
+            if owner is not None and is_ours(owner):
+                return ((("s", id(owner)), True),)
+        frame = frame.f_back
+    return ((ANY_SYNC, True),)
+
+
+def _waitable(w: Any) -> Op:
+    condition = getattr(w, "condition", None)
+    if condition is not None:
+        return ((("s", id(condition)), True),)
+    if hasattr(w, "idx") and hasattr(w, "finished"):
+        return ((("s", ("thread", w.idx)), True),)
+    if type(w).__name__ == "_Sleep" or not is_ours(w):
+        return ((ANY_SYNC, True),)
+    return ((("s", id(w)), True),)
