@@ -220,11 +220,11 @@ def test_every_program_of_the_corpus_is_known() -> None:
 
 
 # -- precise footprints: a small program verified in its classes, not thousands of runs ---
-# Two threads on two separate pools or counters: nothing they touch is shared, so the only
-# orders that matter are those of thread creation, start and end (the search, which is not
-# optimal DPOR, runs 9 interleavings for them; 21 when a join was two steps). Before each
-# footprint change below, a step of these programs touched "any memory" and the unbounded
-# search did not end in 2,000 runs.
+# Two threads on two separate pools or counters: nothing they touch is shared, so every
+# interleaving is in one class, one run. Before each footprint change below, a step of
+# these programs touched "any memory" and the unbounded search did not end in 2,000 runs;
+# then 21 runs while a join was two dependent steps, 9 while the step after `start()`
+# wrote the started thread.
 
 
 class _Failed(Exception):
@@ -321,6 +321,14 @@ def test_a_join_is_one_step_whether_the_thread_had_ended_or_not() -> None:
             pool.n += 1
 
     _assert_only_thread_orders(_two(work), runs=9)
+
+
+def test_the_step_after_start_touches_nothing_of_the_started_thread() -> None:
+    def work(pool: _Pool) -> None:
+        with pool.lock:
+            pool.n += 1
+
+    _assert_only_thread_orders(_two(work), runs=1)
 
 
 def test_what_a_thread_wrote_is_read_after_join_without_a_race() -> None:

@@ -102,6 +102,8 @@ class Dpor:
             if kind == "join" or (kind == "block" and self.joining.get(thread) == read):
                 self.pending[thread] = NOTHING  # calling join, waiting in it
                 return
+            if kind == "start":  # after the thread began: its steps come after the
+                op = NOTHING     # step that started it (`born`), this one touches nothing
             self.pending[thread] = self._joined(thread, op)
 
     def _joined(self, thread: int, op: Op) -> Op:
