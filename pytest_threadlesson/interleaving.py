@@ -145,6 +145,10 @@ def _layout(steps: Sequence[Step], failing: tuple[str, int] | None,
         items = [item for n, item in enumerate(items)
                  if item.lane == 0 or item.interesting or n == len(items) - 1]
         items = _repeats_together(_same_line_together(_main_together(items)))
+        # the scenario's steps that did nothing to see (its loops, its calls) between
+        # its steps that did: not shown (its first, where it came from, and last are)
+        items = [item for n, item in enumerate(items) if item.lane != 0 or item.touched
+                 or item.notes or n in (0, len(items) - 1)]
     items = _first_wait_only(items)
     conflict, headline = _conflict(items)
     rows: list[Row] = []

@@ -260,6 +260,38 @@ def test_a_worker_that_sleeps_again_and_again_is_one_row_with_its_count(seed: in
     assert again and max(int(n) for n in again) > 2, failure.report
 
 
+K07 = load(ROOT / "katas" / "k07_dict_iteration.py")
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_scenarios_loop_between_its_writes_is_not_a_row_of_its_own(seed: int) -> None:
+    """k07's scenario registers four services in a loop before it starts its threads:
+    its writes are rows, the loop's own steps between them ("main: 2 steps") are not."""
+    def scenario() -> None:
+        registry = K07.Registry()
+        for name in ("db", "queue", "search", "cache"):
+            registry.register(name, "v1")
+        snapshots: list[dict[str, str]] = []
+
+        def upgrade() -> None:
+            registry.register("db", "v2")
+            registry.register("cache", "v2")
+
+        run_threads(lambda: snapshots.append(registry.snapshot()), upgrade)
+        for snapshot in snapshots:
+            assert (snapshot["db"], snapshot["cache"]) != ("v1", "v2"), snapshot
+
+    failure = failure_of(scenario, seed=seed)
+    assert failure.diagnosis == "race", failure.report
+    shown = [row for row, _ in rows(failure.report)]
+    writes = [n for n, row in enumerate(shown)
+              if row.split()[1] == "main:" and "write Registry._items" in row]
+    assert len(writes) >= 4, failure.report
+    between = shown[writes[0]:writes[-1]]
+    assert not any(re.search(r"main: \S+  \d+ steps$", row.splitlines()[0])
+                   for row in between), failure.report
+
+
 def test_a_long_line_wraps_within_100_columns_at_a_space() -> None:
     class Totals:
         def __init__(self) -> None:
