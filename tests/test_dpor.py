@@ -20,7 +20,6 @@ from pytest_threadlesson.engine.contention import (
 )
 from pytest_threadlesson.engine.footprint import (
     ANY,
-    ANY_SYNC,
     Access,
     Op,
     conflicts,
@@ -29,6 +28,7 @@ from pytest_threadlesson.engine.footprint import (
 from pytest_threadlesson.engine.strategies.base import make_strategy
 from pytest_threadlesson.engine.strategies.dpor import Dpor, DporSearch, races
 from pytest_threadlesson.engine.strategies.replay import Replay
+from pytest_threadlesson.engine.syncsteps import ANY_SYNC
 
 PROGRAMS = {p.__name__.rsplit(".", 1)[-1]: p for p in programs()}
 X: Access = (("a", 1, "x"), True)
