@@ -29,10 +29,10 @@ def lines_of(path):
 
 
 def test_close_returns_once_every_event_is_written_and_the_writer_has_ended(contention, tmp_path):
-    log_paths = (tmp_path / f"audit-{n}.log" for n in itertools.count())
+    numbers = itertools.count()  # each schedule its own file
 
     def scenario():
-        log_path = next(log_paths)
+        log_path = tmp_path / f"audit-{next(numbers)}.log"
         threads_before = threading.active_count()
         log = AuditLog(log_path)
         log.record("login alice")
