@@ -30,6 +30,7 @@ search can index accesses by key.
 from __future__ import annotations
 
 import builtins
+import collections
 import contextlib
 import gc
 import sys
@@ -123,6 +124,8 @@ def resolve(sym: Sym, frame: types.FrameType, depth: int = 0) -> Any:
         return _MISSING if owner is _MISSING else instance_attr(owner, sym[2])
     if tag == "ret" and any(resolve(sym[1], frame, depth + 1) is f for f in _SCALAR_RESULTS):
         return 0  # what len(...) returned: an int, whatever it was
+    if tag == "cmp" and all(type(resolve(s, frame, depth + 1)) in _PLAIN for s in sym[1:]):
+        return True  # comparing numbers or strings gives a bool
     return _MISSING
 
 
@@ -185,6 +188,7 @@ def _reads(values: list[Any]) -> Op:
     return tuple(out)
 
 
+_STORES = (list.append, list.insert, collections.deque.append, collections.deque.appendleft)
 _WRITING_BUILTINS = {"setattr", "delattr", "next", "exec", "eval", "compile", "__import__",
                      "vars", "locals", "globals", "open", "input", "breakpoint", "anext"}
 
@@ -203,7 +207,9 @@ def _call(inputs: tuple[Sym, ...], frame: types.FrameType, memo: Memo) -> Op:
         if is_ours(owner):
             if _point_first(owner, meth[2]):
                 return NOTHING  # it reaches its own point before it touches anything
-            return ((("s", id(owner)), True),)  # a primitive: its own steps say more
+            lock = instance_attr(owner, "_lock")  # a condition's wait releases its lock
+            held = ((("s", id(lock)), True),) if is_ours(lock) else ()
+            return ((("s", id(owner)), True), *held)  # a primitive: its own steps say more
         fn = instance_attr(owner, meth[2])
         if fn is not _MISSING and not isinstance(owner, (types.ModuleType, type)):
             return _function(fn, args)  # a callable kept in the instance: called as it is
@@ -217,6 +223,8 @@ def _call(inputs: tuple[Sym, ...], frame: types.FrameType, memo: Memo) -> Op:
             return _function(fn, args)
         if _ours_function(fn):
             return ((("s", id(owner)), True),)  # patched by us (Thread.start): a point
+        if fn in _STORES:
+            return ((("o", id(owner)), True),)  # it keeps its argument, reads nothing of it
         if type(fn).__name__ in ("method_descriptor", "wrapper_descriptor",
                                  "builtin_function_or_method"):
             return ((("o", id(owner)), True), *_reads(args))

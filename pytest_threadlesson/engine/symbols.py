@@ -164,6 +164,9 @@ class Decoded:
             for _ in range(arg if name != "LIST_TO_TUPLE" else 1):
                 pop()
             stack.append(("built",))  # a new tuple or list: only this frame has it
+        elif name == "COMPARE_OP" and len(stack) >= 2:
+            right, left = pop(), pop()
+            stack.append(("cmp", left, right))  # a bool when both are plain values
         elif name in _BOOLS and stack:
             for _ in range(-dis.stack_effect(ins.opcode, ins.arg if ins.opcode >=
                                              dis.HAVE_ARGUMENT else None) + 1):
