@@ -193,10 +193,12 @@ _WRITING_BUILTINS = {"setattr", "delattr", "next", "exec", "eval", "compile", "_
                      "vars", "locals", "globals", "open", "input", "breakpoint", "anext"}
 
 
-def _call(inputs: tuple[Sym, ...], frame: types.FrameType, memo: Memo) -> Op:
+def _call(inputs: tuple[Sym, ...], frame: types.FrameType, memo: Memo, name: str) -> Op:
     meth = next((s for s in inputs[:2] if s is not None and s[0] == "meth"), None)
+    if name in ("CALL_FUNCTION", "CALL_FUNCTION_KW"):  # 3.10: no slot for self or NULL
+        inputs = (("null",), *inputs)
     if meth is not None and len(meth) == 4:  # a with's exit (its arguments: three Nones)
-        if all(s == ("const", None) for s in inputs[1:]):
+        if all(s == ("const", None) for s in inputs[inputs.index(meth) + 1:]):
             return memo.get((id(frame), meth[3]), UNKNOWN)
         return UNKNOWN
     args = [resolve(s, frame) for s in inputs[2:] if s is None or s[0] != "null"]
@@ -404,7 +406,7 @@ def _footprint(entry: tuple[str, Any, str, tuple[Sym, ...]], frame: types.FrameT
             return ((("i", id(container)), write),)
         return ((("i", id(container)), write), (("o", id(container)), True))
     if name in CALLS:
-        return _call(inputs, frame, memo)
+        return _call(inputs, frame, memo, name)
     if name == "WITH_EXCEPT_START":
         exit_ = inputs[-1]
         return UNKNOWN if exit_ is None else memo.get((id(frame), exit_[3]), UNKNOWN)
