@@ -357,6 +357,19 @@ def test_a_read_after_a_join_that_timed_out_still_races() -> None:
                                                    preemptions=None)
 
 
+def test_a_lock_taken_from_a_list_by_index_is_that_lock() -> None:
+    """`with forks[i]:` and `eaten[i] += 1`, as the dining philosophers do: the item of a
+    list by an int is the object (its exit too), an int plus an int is a plain value."""
+
+    def work(pool: _Pool) -> None:
+        forks, eaten = [pool.lock], [0]
+        first = (pool.n + 1) % 1
+        with forks[first]:
+            eaten[first] += 1
+
+    _assert_only_thread_orders(_two(work), runs=1)
+
+
 def test_the_same_programs_sharing_one_pool_still_race() -> None:
     """The precise footprints do not hide a race: one pool, an unlocked increment."""
 

@@ -112,6 +112,8 @@ def resolve(sym: Sym, frame: types.FrameType, depth: int = 0) -> Any:
     tag = sym[0]
     if tag == "const":
         return sym[1]
+    if tag == "built":
+        return ()  # a tuple or list the frame just built: it stands for nothing shared
     if tag in ("local", "deref"):
         return frame.f_locals.get(sym[1], _MISSING)
     if tag == "global":
@@ -124,8 +126,15 @@ def resolve(sym: Sym, frame: types.FrameType, depth: int = 0) -> Any:
         return _MISSING if owner is _MISSING else instance_attr(owner, sym[2])
     if tag == "ret" and any(resolve(sym[1], frame, depth + 1) is f for f in _SCALAR_RESULTS):
         return 0  # what len(...) returned: an int, whatever it was
-    if tag == "cmp" and all(type(resolve(s, frame, depth + 1)) in _PLAIN for s in sym[1:]):
-        return True  # comparing numbers or strings gives a bool
+    if tag in ("cmp", "binop") and \
+            all(type(resolve(s, frame, depth + 1)) in _PLAIN for s in sym[1:]):
+        return True  # comparing or adding numbers or strings gives a plain value
+    if tag == "item":  # an item of a list, tuple or dict, by a plain key
+        box, key = resolve(sym[1], frame, depth + 1), resolve(sym[2], frame, depth + 1)
+        if type(box) in (list, tuple) and type(key) is int and -len(box) <= key < len(box):
+            return box[key]
+        if type(box) is dict and type(key) in _PLAIN:
+            return box.get(key, _MISSING)
     return _MISSING
 
 

@@ -164,6 +164,10 @@ class Decoded:
             for _ in range(arg if name != "LIST_TO_TUPLE" else 1):
                 pop()
             stack.append(("built",))  # a new tuple or list: only this frame has it
+        elif name.startswith("BINARY_") and name != "BINARY_SLICE":
+            right, left = pop(), pop()
+            item = name == "BINARY_SUBSCR" or ins.argrepr == "[]"
+            stack.append(("item" if item else "binop", left, right))
         elif name == "COMPARE_OP" and len(stack) >= 2:
             right, left = pop(), pop()
             stack.append(("cmp", left, right))  # a bool when both are plain values
