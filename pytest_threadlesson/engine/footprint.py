@@ -15,16 +15,12 @@ Locations, and the over-approximations that keep this sound (docs/dpor.md):
 - `("o", id(obj))`: the whole object: a call of a C method on it (`items.append`) is a
   write to it; a builtin function (`len`, `sum`) reads its arguments.
 - `("g", id(globals), name)` a global; `("c", name)` a closure cell, keyed by its name.
-- `("*",)`: any memory: an object that cannot be identified, a call into code that is not
-  traced (a library's Python), a byte-code this module does not know. Such a write also
-  touches `("S",)`, every synchronisation object.
-- `("s", key)`: a lock, condition, semaphore or thread (start, join, exit); always a
-  write. `("S",)`: any synchronisation object (time, sleeps, an object not found).
+- `("*",)`: any memory (an unknown object, a library's Python, an unknown byte-code);
+  such a write also touches `("S",)`, every synchronisation object.
+- `("s", key)`: a lock, condition, semaphore or thread (syncsteps.py).
 
-A call into traced user code touches nothing itself: the callee's byte-codes are steps of
-their own. Two accesses conflict when one writes and their locations may be the same
-place; `conflicts` decides that with two key sets per location (`_keys`), so that the
-search can index accesses by key.
+A call into traced user code touches nothing itself: its byte-codes are steps. Accesses
+conflict when one writes and their locations may be the same place (`_keys`).
 """
 
 from __future__ import annotations
@@ -230,6 +226,8 @@ def _call(inputs: tuple[Sym, ...], frame: types.FrameType, memo: Memo, name: str
             return ((("a", id(owner), meth[2]), False),)
         if _cm_helper(fn):
             return NOTHING  # a new context manager holding a new generator
+        if _point_first(owner, meth[2]):
+            return NOTHING  # a queue's method: its lock's points are its steps
         if isinstance(owner, types.ModuleType) or isinstance(owner, type):
             return _function(fn, args)
         if _ours_function(fn):
@@ -457,6 +455,10 @@ _POINT_FIRST = {
     "pytest_threadlesson.engine.conditions": {
         "Semaphore.acquire", "Semaphore.release", "Semaphore.__enter__",
         "Semaphore.__exit__", "BoundedSemaphore.release"},
+    # the standard queue: each method starts with `with self.<condition or mutex>:`, which
+    # are ours when the queue was made under the scheduler (checked below)
+    "queue": {"Queue.get", "Queue.put", "Queue.get_nowait", "Queue.put_nowait",
+              "Queue.task_done", "Queue.join", "Queue.qsize", "Queue.empty", "Queue.full"},
 }
 
 
@@ -465,8 +467,10 @@ def _point_first(owner: Any, name: str) -> bool:
         lock = instance_attr(owner, "_lock")  # it enters its lock: ours, or user code
         return lock is not _MISSING and _point_first(lock, name)
     fn = _static(owner, name)
-    return getattr(fn, "__qualname__", None) in \
-        _POINT_FIRST.get(str(getattr(fn, "__module__", "")), ())
+    module = str(getattr(fn, "__module__", ""))
+    if module == "queue" and not is_ours(instance_attr(owner, "mutex")):
+        return False  # made outside the scheduler: its lock has no points
+    return getattr(fn, "__qualname__", None) in _POINT_FIRST.get(module, ())
 
 
 def _callee(sym: Sym, frame: types.FrameType) -> Any:

@@ -176,6 +176,8 @@ class Decoded:
                                              dis.HAVE_ARGUMENT else None) + 1):
                 pop()
             stack.append(("const", True))  # a bool, whatever the operands were
+        elif name == "DUP_TOP_TWO":  # 3.10: `x[k] += v`
+            stack.extend(stack[-2:] if len(stack) >= 2 else [None, None])
         elif name in ("COPY", "DUP_TOP"):
             n = arg if name == "COPY" else 1
             stack.append(stack[-n] if len(stack) >= n else None)
