@@ -78,7 +78,7 @@ def classes(name: str, variant: str, bound: str) -> None:
     from scenarios import BY_NAME
 
     from pytest_threadlesson import Contention
-    from pytest_threadlesson.engine.footprint import dependent
+    from pytest_threadlesson.engine.conflict import dependent
     from pytest_threadlesson.engine.strategies import dpor
 
     seen: set[tuple] = set()

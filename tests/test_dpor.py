@@ -13,18 +13,18 @@ from collections.abc import Callable, Iterator
 import pytest
 from corpus import RACY, SAFE, programs
 
-from pytest_threadlesson.engine.contention import (
-    Contention,
-    ExploreResult,
-    ScheduleFailure,
-    run_schedule,
-)
-from pytest_threadlesson.engine.footprint import (
+from pytest_threadlesson.engine.conflict import (
     ANY,
     Access,
     Op,
     conflicts,
     dependent,
+)
+from pytest_threadlesson.engine.contention import (
+    Contention,
+    ExploreResult,
+    ScheduleFailure,
+    run_schedule,
 )
 from pytest_threadlesson.engine.strategies.base import make_strategy
 from pytest_threadlesson.engine.strategies.dpor import Dpor, DporSearch, races

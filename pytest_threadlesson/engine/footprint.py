@@ -20,7 +20,7 @@ Locations, and the over-approximations that keep this sound (docs/dpor.md):
 - `("s", key)`: a lock, condition, semaphore or thread (syncsteps.py).
 
 A call into traced user code touches nothing itself: its byte-codes are steps. Accesses
-conflict when one writes and their locations may be the same place (`_keys`).
+conflict when one writes and their locations may be the same place (conflict.py).
 """
 
 from __future__ import annotations
@@ -35,64 +35,16 @@ import types
 from typing import Any
 
 from ..frames import PACKAGE_DIR, is_user_file
+from .conflict import ANY, Access, Op
 from .symbols import CALLS, TWO, Sym, decoded, into_assert
 from .syncsteps import ANY_SYNC, is_ours
 
-Loc = tuple[Any, ...]
-Access = tuple[Loc, bool]  # (location, write)
-Op = tuple[Access, ...]
 # Per run: (id(frame), offset of a with's entry) -> what its exit touches; at ~offset,
 # NOTHING when that exit returns a plain bool (testing it touches nothing).
 Memo = dict[tuple[int, int], "Op"]
 
-ANY: Loc = ("*",)
 UNKNOWN: Op = ((ANY, True), (ANY_SYNC, True))  # a step that may do anything
 NOTHING: Op = ()
-
-# -- the conflict relation -------------------------------------------------------------
-
-
-def _keys(loc: Loc) -> tuple[tuple[Loc, ...], tuple[Loc, ...]]:
-    """(where an access to `loc` is filed, where the accesses it may meet are filed)."""
-    tag = loc[0]
-    if tag == "a":
-        return (loc, ("O", loc[1]), ("M",)), (loc, ("o", loc[1]), ANY)
-    if tag == "i":
-        return (loc, ("O", loc[1]), ("M",)), (loc, ("o", loc[1]), ANY)
-    if tag == "o":
-        return (loc, ("O", loc[1]), ("M",)), (("O", loc[1]), ANY)
-    if tag in ("g", "c"):
-        return (loc, ("M",)), (loc, ANY)
-    if tag == "*":
-        return (ANY, ("M",)), (("M",),)
-    if tag == "s":
-        return (loc, ("SS",)), (loc, ANY_SYNC)
-    return (ANY_SYNC, ("SS",)), (("SS",),)  # "S"
-
-
-_key_cache: dict[Loc, tuple[tuple[Loc, ...], tuple[Loc, ...]]] = {}
-
-
-def keys(loc: Loc) -> tuple[tuple[Loc, ...], tuple[Loc, ...]]:
-    found = _key_cache.get(loc)
-    if found is None:
-        if len(_key_cache) > 100_000:
-            _key_cache.clear()
-        found = _key_cache[loc] = _keys(loc)
-    return found
-
-
-def conflicts(a: Access, b: Access) -> bool:
-    """True when `a` and `b` may touch the same place and one of them writes."""
-    if not (a[1] or b[1]):
-        return False
-    return not set(keys(a[0])[1]).isdisjoint(keys(b[0])[0])
-
-
-def dependent(a: Op, b: Op) -> bool:
-    """Two steps of different threads are dependent when some of their accesses conflict."""
-    return any(conflicts(x, y) for x in a for y in b)
-
 
 # -- resolving symbols in the paused frame, without running user code ------------------
 
@@ -202,6 +154,10 @@ def _call(inputs: tuple[Sym, ...], frame: types.FrameType, memo: Memo, name: str
     meth = next((s for s in inputs[:2] if s is not None and s[0] == "meth"), None)
     if name in ("CALL_FUNCTION", "CALL_FUNCTION_KW"):  # 3.10: no slot for self or NULL
         inputs = (("null",), *inputs)
+    if meth is not None and len(meth) == 3 and meth[2] in ("__enter__", "__exit__") and \
+            sys.version_info >= (3, 14):  # 3.14's with: LOAD_SPECIAL, then the method's call
+        enter, exit_, _ = _with(meth[1], frame)
+        return enter if meth[2] == "__enter__" else exit_
     if meth is not None and len(meth) == 4:  # a with's exit (its arguments: three Nones)
         if all(s == ("const", None) for s in inputs[inputs.index(meth) + 1:]):
             return memo.get((id(frame), meth[3]), UNKNOWN)
@@ -397,6 +353,8 @@ def _footprint(entry: tuple[str, Any, str, tuple[Sym, ...]], frame: types.FrameT
     found = _name_access(name, argval, frame)
     if found is not None:
         return found
+    if name == "LOAD_SPECIAL" and _fresh_cm(inputs[-1], frame):
+        return NOTHING  # 3.14's with, on a context manager only this frame has
     if name in ("LOAD_ATTR", "LOAD_METHOD", "LOAD_SPECIAL", "STORE_ATTR", "DELETE_ATTR"):
         owner = resolve(inputs[-1], frame)
         if owner is _MISSING:
@@ -416,6 +374,8 @@ def _footprint(entry: tuple[str, Any, str, tuple[Sym, ...]], frame: types.FrameT
         return _call(inputs, frame, memo, name)
     if name == "WITH_EXCEPT_START":
         exit_ = inputs[-1]
+        if exit_ is not None and len(exit_) == 3:  # 3.14: its LOAD_SPECIAL's method
+            return _with(exit_[1], frame)[1]
         return UNKNOWN if exit_ is None else memo.get((id(frame), exit_[3]), UNKNOWN)
     if name in ("GET_ITER", "FOR_ITER", "UNPACK_SEQUENCE", "UNPACK_EX", "LIST_EXTEND",
                 "SET_UPDATE", "DICT_UPDATE", "DICT_MERGE", "GET_LEN"):
@@ -483,10 +443,15 @@ def _callee(sym: Sym, frame: types.FrameType) -> Any:
     return _static(owner, sym[2])
 
 
+def _fresh_cm(sym: Sym, frame: types.FrameType) -> bool:
+    """`sym` is a context manager a `@contextmanager` function just made for this frame."""
+    return sym is not None and sym[0] == "ret" and _cm_helper(_callee(sym[1], frame))
+
+
 def _with(sym: Sym, frame: types.FrameType) -> tuple[Op, Op, bool]:
     """What entering the with statement on `sym` touches, what its exit will, and whether
     that exit returns a plain bool or None (ours and contextmanager's do)."""
-    if sym is not None and sym[0] == "ret" and _cm_helper(_callee(sym[1], frame)):
+    if _fresh_cm(sym, frame):
         return NOTHING, NOTHING, True  # a context manager just made: its generator is traced
     mgr = resolve(sym, frame)
     if mgr is _MISSING:

@@ -105,7 +105,8 @@ class Decoded:
     @staticmethod
     def _inputs(name: str, arg: int, stack: list[Sym]) -> tuple[Sym, ...]:
         if name == "WITH_EXCEPT_START":
-            return (next((s for s in reversed(stack) if _is_exit(s)), None),)
+            return (next((s for s in reversed(stack) if _is_exit(s) or (
+                s is not None and s[0] == "meth" and s[2] == "__exit__")), None),)
         if name in TWO or name.startswith(("BINARY_", "INPLACE_")):
             n = 2
         elif name == "STORE_SUBSCR":

@@ -40,7 +40,8 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ..footprint import NOTHING, Memo, Op, dependent, footprint, keys
+from ..conflict import Op, dependent, keys
+from ..footprint import NOTHING, Memo, footprint
 from ..syncsteps import sync_footprint
 from ..tracing import scheduling_points
 
