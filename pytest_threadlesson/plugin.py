@@ -57,8 +57,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.add_cleanup(starts.restore)
     config.stash[summary.progress_key] = Progress()
     config.stash[summary.interrupted_key] = []
-    if settings.html is not None:  # --threadlesson-html: the index and where it is
-        pictures.install(config)
+    if settings.html is not None:  # the index and where it is (pictures load only then)
+        pictures.install(config, settings.html)
 
 
 @pytest.hookimpl(optionalhook=True)

@@ -163,9 +163,9 @@ def closing_line(count: int, index: Path, here: Path) -> str:
     return f"threadlesson: {pages} of failing tests, open {shown}"
 
 
-def install(config: pytest.Config) -> None:
-    """The index, in the process that sees every report (not in an xdist worker)."""
-    folder = config.stash[settings_key].html
-    if folder is not None and getattr(config, "workerinput", None) is None:
+def install(config: pytest.Config, folder: Path) -> None:
+    """`--threadlesson-html=folder`: the index, in the process that sees every report (not
+    in an xdist worker)."""
+    if getattr(config, "workerinput", None) is None:
         config.pluginmanager.register(Index(folder, Path(config.invocation_params.dir)),
                                       "threadlesson-html")
