@@ -75,7 +75,17 @@ def holds_of(steps: Sequence[Step], failing: tuple[str, int] | None = None,
     the step that took it (or the first row shown after it) to the row of the step that
     let go of it (or the last row shown before it); still held at the end: to the end.
     A hold with no row shown while it lasted is left out."""
-    _, _, spans = _layout(steps, failing)
+    return _holds(steps, _layout(steps, failing)[2])
+
+
+def picture_of(steps: Sequence[Step], failing: tuple[str, int] | None = None,
+               ) -> tuple[list[Row], str, tuple[Hold, ...]]:
+    """`rows_of` and `holds_of` from one layout of the steps: the picture needs both."""
+    rows, headline, spans = _layout(steps, failing)
+    return rows, headline, _holds(steps, spans)
+
+
+def _holds(steps: Sequence[Step], spans: list[list[int]]) -> tuple[Hold, ...]:
     first: dict[int, int] = {}
     last: dict[int, int] = {}
     for row, span in enumerate(spans):

@@ -243,11 +243,11 @@ def build_timeline(diagnosis: str, lines: Sequence[str], steps: Sequence[Step],
                    failing: tuple[str, int] | None = None) -> Timeline:
     """A failure as data: one lane per thread, the rows the report shows, the conflict
     named (or the report's first line of detail) as the headline."""
-    rows, named = interleaving.rows_of(steps, failing)
+    rows, named, holds = interleaving.picture_of(steps, failing)
     head = interleaving.headline(named, names) if named else \
         next((line.strip() for line in lines if line.strip()), diagnosis)
-    return Timeline(diagnosis, head, tuple(names), tuple(rows),
-                    interleaving.holds_of(steps, failing), text=text, extra=dict(extra or {}))
+    return Timeline(diagnosis, head, tuple(names), tuple(rows), holds, text=text,
+                    extra=dict(extra or {}))
 
 
 # ---------------------------------------------------------------------------------------
