@@ -29,6 +29,9 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+# the same accounts and moves as the held scenario (this file's folder is on sys.path)
+from scenarios import Account, _move, _move_ordered
+
 _perf = time.perf_counter
 
 
@@ -205,29 +208,8 @@ def get_two(s: Handoff) -> None:
 
 class Pair:  # lock_order_deadlock
     def __init__(self) -> None:
-        self.a, self.b = Account2("a"), Account2("b")
+        self.a, self.b = Account("a"), Account("b")
 
-
-class Account2:
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.balance = 100
-        self.lock = threading.Lock()
-
-
-def _move(source: Account2, target: Account2, amount: int) -> None:
-    with source.lock:
-        with target.lock:
-            source.balance -= amount
-            target.balance += amount
-
-
-def _move_ordered(source: Account2, target: Account2, amount: int) -> None:
-    first, second = sorted((source, target), key=lambda a: a.name)
-    with first.lock:
-        with second.lock:
-            source.balance -= amount
-            target.balance += amount
 
 
 class Cache:  # virtual_sleep (broken only)
