@@ -60,3 +60,32 @@ def _waitable(w: Any) -> Op:
     if type(w).__name__ == "_Sleep" or not is_ours(w):
         return ((ANY_SYNC, True),)
     return ((("s", id(w)), True),)
+
+
+# -- steps that would only park ----------------------------------------------------------
+
+def would_park(kind: str, thread: int, frame: types.FrameType | None) -> Any:
+    """For a step that can only wait while another thread holds something (a blocking
+    acquire of a lock another thread owns; a parked thread's retry that is not ready and
+    not timed out), a predicate that says so now; else None. A step for which it is true
+    changes nothing when it runs (the thread parks again), so dpor does not run it then:
+    the thread is not enabled, as in the model DPOR is defined on. A try-acquire
+    (`blocking=False`) or one with a timeout runs when chosen: its False is an outcome."""
+    depth = 0
+    while frame is not None and depth < 16:
+        depth += 1
+        local = frame.f_locals
+        name = frame.f_code.co_name
+        if frame.f_code.co_filename.startswith(PACKAGE_DIR):
+            if kind == "block" and name == "park" and "ready" in local and "rec" in local:
+                ready, rec = local["ready"], local["rec"]
+                return lambda: not ready() and not rec.timed_out
+            owner = local.get("self")
+            if kind == "acquire" and name == "acquire" and is_ours(owner):
+                owners = getattr(owner, "owners", None)
+                if owners is None or not local.get("blocking", False) or \
+                        local.get("timeout", None) != -1:
+                    return None
+                return lambda: any(o.idx != thread for o in owners())
+        frame = frame.f_back
+    return None

@@ -37,12 +37,12 @@ from __future__ import annotations
 import sys
 import types
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from ..conflict import Op, dependent, keys
 from ..footprint import NOTHING, Memo, footprint
-from ..syncsteps import sync_footprint
+from ..syncsteps import sync_footprint, would_park
 from ..tracing import scheduling_points
 
 _IGNORED = ("outside", "abort", "opcode")
@@ -82,10 +82,16 @@ class Dpor:
         self.diverged = False
         self.memo: Memo = {}  # what each with statement entered (footprint.py)
         self.joining: dict[int, Op] = {}  # thread -> the end it reads once its join returns
+        self.parks: dict[int, Callable[[], bool]] = {}  # thread -> "its step would park"
+        self.taking: dict[int, bool] = {}  # thread -> its next step takes a lock (or
+        # wakes from a park): True when it would wait for it, False for a try
+        self.takes: set[int] = set()  # the steps that took (or tried to take) a lock
+        self.holds: set[int] = set()  # those of them that would have waited for it
 
     def observe(self, thread: int, kind: str, frame: types.FrameType | None) -> None:
         """The oracle's call: `thread` is at a point of `kind` (for "opcode", paused at a
         byte-code of `frame`), before anyone is chosen."""
+        self.taking.pop(thread, None)
         if kind == "opcode" and frame is not None:
             if frame.f_lasti in scheduling_points(frame.f_code):
                 self.pending[thread] = self._joined(thread, footprint(frame, self.memo))
@@ -96,7 +102,13 @@ class Dpor:
                 who, op = self.events[step]
                 self.events[step] = (who, op + sync_footprint(kind, thread, None))
         elif kind not in _IGNORED:
-            op = sync_footprint(kind, thread, sys._getframe(1))
+            frame = sys._getframe(1)
+            parks = would_park(kind, thread, frame)
+            if parks is not None:  # a blocking acquire, or a retry after a park
+                self.parks[thread] = parks
+            if kind in ("acquire", "block"):
+                self.taking[thread] = parks is not None
+            op = sync_footprint(kind, thread, frame)
             read = tuple((loc, False) for loc, _ in op)
             if kind == "join":  # it reads the thread's end, after it returns (below)
                 self.joining[thread] = read
@@ -118,10 +130,10 @@ class Dpor:
         return frame.f_lasti in scheduling_points(frame.f_code)
 
     def choose(self, runnable: Sequence[int], current: int | None, kind: str) -> int:
-        ids = tuple(runnable)
-        for t in ids:
+        for t in runnable:
             if t not in self.born:
                 self.born[t] = len(self.events) - 1
+        ids = self._enabled(runnable)
         at = len(self.events)
         entry = self.sleep
         if at < len(self.prefix) and self.prefix[at] in ids:
@@ -132,12 +144,26 @@ class Dpor:
             awake = [t for t in ids if t not in entry] or list(ids)
             chosen = current if current in awake else min(awake)
         self.last[chosen] = at
+        self.parks.pop(chosen, None)
+        if chosen in self.taking:
+            self.takes.add(at)
+            if self.taking[chosen]:
+                self.holds.add(at)
         op = self.pending.pop(chosen, NOTHING)
         self.events.append((chosen, op))
         self.states.append((ids, current if current in ids else None, entry))
         base = self.asleep if at == len(self.prefix) - 1 else entry
         self.sleep = frozenset(t for t in base if t != chosen and self._stays(t, chosen, op))
         return chosen
+
+    def _enabled(self, runnable: Sequence[int]) -> tuple[int, ...]:
+        """The threads whose step would do something: not those that would only park
+        again (`would_park`); all of them if that leaves none (a deadlock, which running
+        one of them reports)."""
+        if not self.parks:
+            return tuple(runnable)
+        enabled = tuple(t for t in runnable if t not in self.parks or not self.parks[t]())
+        return enabled or tuple(runnable)
 
     def _stays(self, t: int, chosen: int, op: Op) -> bool:
         """Does sleeping `t` stay asleep across `chosen`'s step `op`? Not when they are
@@ -201,6 +227,23 @@ def races(events: Sequence[tuple[int, Op]], born: dict[int, int]
     return found, clocks, local
 
 
+Steps = set[int] | frozenset[int]
+
+
+def _taken_before(j: int, k: int, events: Sequence[tuple[int, Op]],
+                  steps_of: dict[int, list[int]], takes: Steps) -> int:
+    """Step k takes a lock that step j (of another thread) released, or that j touched
+    while holding it: the order that matters is that of the two takings (Flanagan &
+    Godefroid's lock acquires). The step of j's thread, at or before j, that took what k
+    takes; j itself if there is none."""
+    mine = steps_of.get(events[j][0], [])
+    for n in range(bisect_right(mine, j) - 1, -1, -1):
+        i = mine[n]
+        if i in takes and dependent(events[i][1], events[k][1]):
+            return i
+    return j
+
+
 @dataclass
 class DporSearch:
     """Depth-first DPOR over runs; `bound`: at most this many preemptions (None: none)."""
@@ -226,7 +269,7 @@ class DporSearch:
         if run.diverged:
             self.sound = False
         self._grow(run)
-        self.analyse(run.events, run.born)
+        self.analyse(run.events, run.born, run.holds, run.takes)
         self._next = self._pick()
         if self._next is None:
             self.exhausted = True
@@ -243,7 +286,12 @@ class DporSearch:
             self.tree.append(Node(runnable, current, chosen, before, {chosen}, {chosen},
                                   asleep))
 
-    def analyse(self, events: Sequence[tuple[int, Op]], born: dict[int, int]) -> None:
+    def analyse(self, events: Sequence[tuple[int, Op]], born: dict[int, int],
+                holds: Steps = frozenset(), takes: Steps = frozenset()) -> None:
+        """Add the backtracking points of one run's races. `holds`: the steps that took a
+        lock they would have waited for (or woke from a park); `takes`: every step that
+        took or tried to take one. A race of a step of `holds` is with the step that took
+        the lock before it (`takes`), not with the release between them (below)."""
         found, clocks, local = races(events, born)
         if not found:
             return
@@ -251,6 +299,8 @@ class DporSearch:
         for i, (t, _) in enumerate(events):
             steps_of.setdefault(t, []).append(i)
         for j, k in found:
+            if k in holds and j not in holds:
+                j = _taken_before(j, k, events, steps_of, takes)
             self._backtrack(j, k, events, clocks[k], local, steps_of)
 
     def _backtrack(self, j: int, k: int, events: Sequence[tuple[int, Op]],
@@ -268,6 +318,8 @@ class DporSearch:
             if q == p:
                 lead.add(q)
                 continue
+            if q == events[j][0]:  # its later steps lead to k only through the lock
+                continue           # j took (`_taken_before`): j's own order, not a lead
             mine = steps_of.get(q, [])
             n = bisect_right(mine, j)
             if n < len(mine) and mine[n] < k and clock_k[q] >= local[mine[n]]:
