@@ -79,7 +79,8 @@ def would_park(kind: str, thread: int, frame: types.FrameType | None) -> Any:
         if frame.f_code.co_filename.startswith(PACKAGE_DIR):
             if kind == "block" and name == "park" and "ready" in local and "rec" in local:
                 ready, rec = local["ready"], local["rec"]
-                return lambda: not ready() and not rec.timed_out
+                # A sleeper is offered while still parked: choosing it lets time pass.
+                return lambda: not rec.blocked and not ready() and not rec.timed_out
             owner = local.get("self")
             if kind == "acquire" and name == "acquire" and is_ours(owner):
                 owners = getattr(owner, "owners", None)

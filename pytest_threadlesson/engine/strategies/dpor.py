@@ -83,10 +83,10 @@ class Dpor:
         self.memo: Memo = {}  # what each with statement entered (footprint.py)
         self.joining: dict[int, Op] = {}  # thread -> the end it reads once its join returns
         self.parks: dict[int, Callable[[], bool]] = {}  # thread -> "its step would park"
-        self.taking: dict[int, bool] = {}  # thread -> its next step takes a lock (or
-        # wakes from a park): True when it would wait for it, False for a try
+        self.taking: dict[int, bool] = {}  # thread -> its next step takes a lock: True
+        # when it would wait for it, False for a try or a timed acquire
         self.takes: set[int] = set()  # the steps that took (or tried to take) a lock
-        self.holds: set[int] = set()  # those of them that would have waited for it
+        self.holds: set[int] = set()  # those of them that would wait for it
 
     def observe(self, thread: int, kind: str, frame: types.FrameType | None) -> None:
         """The oracle's call: `thread` is at a point of `kind` (for "opcode", paused at a
@@ -106,7 +106,7 @@ class Dpor:
             parks = would_park(kind, thread, frame)
             if parks is not None:  # a blocking acquire, or a retry after a park
                 self.parks[thread] = parks
-            if kind in ("acquire", "block"):
+            if kind == "acquire":
                 self.taking[thread] = parks is not None
             op = sync_footprint(kind, thread, frame)
             read = tuple((loc, False) for loc, _ in op)
@@ -236,10 +236,14 @@ def _taken_before(j: int, k: int, events: Sequence[tuple[int, Op]],
     while holding it: the order that matters is that of the two takings (Flanagan &
     Godefroid's lock acquires). The step of j's thread, at or before j, that took what k
     takes; j itself if there is none."""
+    lock = tuple(a for a in events[k][1] if a[0][0] == "s" and isinstance(a[0][1], int))
+    rest = tuple(a for a in events[k][1] if a not in lock)
+    if not lock or dependent(events[j][1], rest):
+        return j  # not a race over the lock alone (a join's end read with it, ...)
     mine = steps_of.get(events[j][0], [])
     for n in range(bisect_right(mine, j) - 1, -1, -1):
         i = mine[n]
-        if i in takes and dependent(events[i][1], events[k][1]):
+        if i in takes and dependent(events[i][1], lock):
             return i
     return j
 
@@ -289,9 +293,9 @@ class DporSearch:
     def analyse(self, events: Sequence[tuple[int, Op]], born: dict[int, int],
                 holds: Steps = frozenset(), takes: Steps = frozenset()) -> None:
         """Add the backtracking points of one run's races. `holds`: the steps that took a
-        lock they would have waited for (or woke from a park); `takes`: every step that
-        took or tried to take one. A race of a step of `holds` is with the step that took
-        the lock before it (`takes`), not with the release between them (below)."""
+        lock they would have waited for; `takes`: every step that took or tried to take
+        one. A race of a step of `holds` over its lock is with the step that took the
+        lock before it (`takes`), not with the release between them (below)."""
         found, clocks, local = races(events, born)
         if not found:
             return
@@ -299,7 +303,7 @@ class DporSearch:
         for i, (t, _) in enumerate(events):
             steps_of.setdefault(t, []).append(i)
         for j, k in found:
-            if k in holds and j not in holds:
+            if k in holds and j not in takes:
                 j = _taken_before(j, k, events, steps_of, takes)
             self._backtrack(j, k, events, clocks[k], local, steps_of)
 
