@@ -219,6 +219,9 @@ def _function(fn: Any, args: list[Any]) -> Op:
             return ((("s", "thread names"), True),)  # Thread.__init__ numbers its name
         if str(fn.__module__).startswith("pytest_threadlesson") or fn is object:
             return NOTHING  # a new primitive of ours: nobody else has it yet
+        executor = _executor_class(fn)
+        if executor is not None:  # a new executor; its default name numbers executors
+            return ((("o", id(executor)), True),)
         init, new = _static_type(fn, "__init__"), _static_type(fn, "__new__")
         if (init is object.__init__ or _user_function(init)) and \
                 (new is object.__new__ or _user_function(new)):
@@ -419,7 +422,41 @@ _POINT_FIRST = {
     # are ours when the queue was made under the scheduler (checked below)
     "queue": {"Queue.get", "Queue.put", "Queue.get_nowait", "Queue.put_nowait",
               "Queue.task_done", "Queue.join", "Queue.qsize", "Queue.empty", "Queue.full"},
+    # concurrent.futures: a future's methods start with `with self._condition:` (its
+    # callbacks run after, as traced user code); an executor's submit and shutdown with
+    # `with self._shutdown_lock:` (a worker's queue and semaphore are ours too), and
+    # leaving a `with` on an executor is its shutdown. Not `map`: it reads its iterables.
+    "concurrent.futures._base": {
+        "Future.result", "Future.exception", "Future.done", "Future.cancel",
+        "Future.cancelled", "Future.running", "Future.add_done_callback",
+        "Future.set_result", "Future.set_exception", "Future.set_running_or_notify_cancel",
+        "Executor.__enter__", "Executor.__exit__"},
+    "concurrent.futures.thread": {"ThreadPoolExecutor.submit", "ThreadPoolExecutor.shutdown"},
 }
+# The lock each of those modules' objects takes first: they are ours (with points) only
+# when the object was made under the scheduler.
+_FIRST_LOCK = {"queue": "mutex", "concurrent.futures._base": "_condition",
+               "concurrent.futures.thread": "_shutdown_lock"}
+
+
+def _executor_class(cls: type) -> type | None:
+    """`concurrent.futures.ThreadPoolExecutor` when `cls` is it or a subclass (loaded)."""
+    module = sys.modules.get("concurrent.futures.thread")
+    base = getattr(module, "ThreadPoolExecutor", None)
+    return base if isinstance(base, type) and issubclass(cls, base) else None
+
+
+def _fresh_executor(cls: Any) -> bool:
+    """An executor class whose with statement is Executor's: entering returns the new
+    executor, leaving it is `shutdown`, which starts with its own (new, ours) lock."""
+    if not isinstance(cls, type) or _executor_class(cls) is None:
+        return False
+    names = {f"{getattr(f, '__module__', '')}.{getattr(f, '__qualname__', '')}"
+             for f in (_static_type(cls, "__enter__"), _static_type(cls, "__exit__"),
+                       _static_type(cls, "shutdown"))}
+    return names == {"concurrent.futures._base.Executor.__enter__",
+                     "concurrent.futures._base.Executor.__exit__",
+                     "concurrent.futures.thread.ThreadPoolExecutor.shutdown"}
 
 
 def _point_first(owner: Any, name: str) -> bool:
@@ -428,7 +465,10 @@ def _point_first(owner: Any, name: str) -> bool:
         return lock is not _MISSING and _point_first(lock, name)
     fn = _static(owner, name)
     module = str(getattr(fn, "__module__", ""))
-    if module == "queue" and not is_ours(instance_attr(owner, "mutex")):
+    first = _FIRST_LOCK.get(module)
+    if module == "concurrent.futures._base" and name.startswith("__"):
+        first = "_shutdown_lock"  # Executor's with: the executor's own lock
+    if first is not None and not is_ours(instance_attr(owner, first)):
         return False  # made outside the scheduler: its lock has no points
     return getattr(fn, "__qualname__", None) in _POINT_FIRST.get(module, ())
 
@@ -453,6 +493,8 @@ def _with(sym: Sym, frame: types.FrameType) -> tuple[Op, Op, bool]:
     that exit returns a plain bool or None (ours and contextmanager's do)."""
     if _fresh_cm(sym, frame):
         return NOTHING, NOTHING, True  # a context manager just made: its generator is traced
+    if sym is not None and sym[0] == "ret" and _fresh_executor(_callee(sym[1], frame)):
+        return NOTHING, NOTHING, True  # `with ThreadPoolExecutor(...)`: made under us
     mgr = resolve(sym, frame)
     if mgr is _MISSING:
         return UNKNOWN, UNKNOWN, False
@@ -460,6 +502,8 @@ def _with(sym: Sym, frame: types.FrameType) -> tuple[Op, Op, bool]:
         if _point_first(mgr, "__enter__") and _point_first(mgr, "__exit__"):
             return NOTHING, NOTHING, True  # the lock's own points are its steps
         return ((("s", id(mgr)), True),), ((("s", id(mgr)), True),), True
+    if _point_first(mgr, "__enter__") and _point_first(mgr, "__exit__"):
+        return NOTHING, NOTHING, True  # an executor: its lock's points are its steps
     enter, exit_ = _static(mgr, "__enter__"), _static(mgr, "__exit__")
     return (NOTHING if _user_function(enter) else UNKNOWN,
             NOTHING if _user_function(exit_) else UNKNOWN, False)
