@@ -241,9 +241,8 @@ class ControlledRun(Arena):
     def release_stuck(self) -> ThreadRec | None:
         """The running thread is blocked where the scheduler cannot see (a lock taken inside
         a library, real I/O): let the others run meanwhile (mutex held). It is outside until
-        its next step, where it waits for its turn like any runnable thread. Which thread
-        runs next is still the strategy's choice; when the blocked thread comes back is up
-        to the OS, so a schedule with such a wait may not replay exactly."""
+        its next step, where it waits for its turn. Who runs next is still the strategy's
+        choice; when it comes back is the OS's: such a schedule may not replay exactly."""
         rec = self.running
         if rec is None or rec.finished or rec.outside or self.closed:
             return None
@@ -285,9 +284,9 @@ class ControlledRun(Arena):
                         if not t.finished and not t.blocked and not t.outside]
             # A sleeper may wake before a runnable thread has run (a sleep guarantees
             # nothing), but not again and again while one waits: it yields to the threads
-            # that could run when it began to sleep, until each of them has had a turn
-            # (the fairness of CHESS's fair scheduler, Musuvathi & Qadeer 2008). Else a
-            # loop that polls with sleeps would starve a thread for ever in virtual time.
+            # that could run when it began to sleep, until each has had a turn (CHESS's
+            # fair scheduler, Musuvathi & Qadeer 2008), lest a loop polling with sleeps
+            # starve a thread in virtual time.
             # Waking a sleeper lets time pass until its deadline: never past a timed wait's
             # deadline, which then comes first (it times out, and its thread may run).
             ready = {t.idx for t in runnable}
@@ -439,8 +438,9 @@ class ControlledRun(Arena):
                 rec.pending = None
                 raise error
             return
-        if frame.f_lineno in assert_lines(frame.f_code):
-            return  # an assert's message must show the values it compared
+        if frame.f_lineno in assert_lines(frame.f_code):  # no point: its message must show
+            self.oracle.in_assert(rec.idx, frame)  # the values it compared; dpor: in the step
+            return
         code = frame.f_code
         if frame.f_lasti in private_offsets(code):
             return

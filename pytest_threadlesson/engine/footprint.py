@@ -36,7 +36,8 @@ from typing import Any
 
 from ..frames import PACKAGE_DIR, is_user_file
 from .conflict import ANY, Access, Op
-from .symbols import CALLS, TWO, Sym, decoded, into_assert
+from .libcalls import FIRST_LOCK, POINT_FIRST, executor_class, fresh_executor
+from .symbols import CALLS, TWO, Sym, decoded
 from .syncsteps import ANY_SYNC, is_ours
 
 # Per run: (id(frame), offset of a with's entry) -> what its exit touches; at ~offset,
@@ -107,8 +108,6 @@ def _static(owner: Any, name: str) -> Any:
         if found is not _MISSING:
             return found
     return _MISSING
-
-
 
 
 def _ours_function(fn: Any) -> bool:
@@ -219,7 +218,7 @@ def _function(fn: Any, args: list[Any]) -> Op:
             return ((("s", "thread names"), True),)  # Thread.__init__ numbers its name
         if str(fn.__module__).startswith("pytest_threadlesson") or fn is object:
             return NOTHING  # a new primitive of ours: nobody else has it yet
-        executor = _executor_class(fn)
+        executor = executor_class(fn)
         if executor is not None:  # a new executor; its default name numbers executors
             return ((("o", id(executor)), True),)
         init, new = _static_type(fn, "__init__"), _static_type(fn, "__new__")
@@ -345,8 +344,6 @@ def footprint(frame: types.FrameType, memo: Memo | None = None) -> Op:
         op = _footprint(entry, frame, {} if memo is None else memo)
     except Exception:  # a footprint never breaks the run: when unsure, anything
         return UNKNOWN
-    if dec.asserts and into_assert(frame):
-        return op + UNKNOWN  # the assert's own byte-codes are no points: they join this step
     return op
 
 
@@ -409,68 +406,18 @@ def _footprint(entry: tuple[str, Any, str, tuple[Sym, ...]], frame: types.FrameT
 _PLAIN = (int, float, str, bool, type(None), complex)
 
 
-# Our primitives' methods whose first step is the primitive's own scheduling point (their
-# code before it touches nothing shared): the step that calls them touches nothing; the
-# primitive's points carry the dependency ("s", its lock).
-_POINT_FIRST = {
-    "pytest_threadlesson.engine.locks": {"Lock.acquire", "Lock.release", "Lock.__enter__",
-                                         "Lock.__exit__", "RLock.release"},
-    "pytest_threadlesson.engine.conditions": {
-        "Semaphore.acquire", "Semaphore.release", "Semaphore.__enter__",
-        "Semaphore.__exit__", "BoundedSemaphore.release"},
-    # the standard queue: each method starts with `with self.<condition or mutex>:`, which
-    # are ours when the queue was made under the scheduler (checked below)
-    "queue": {"Queue.get", "Queue.put", "Queue.get_nowait", "Queue.put_nowait",
-              "Queue.task_done", "Queue.join", "Queue.qsize", "Queue.empty", "Queue.full"},
-    # concurrent.futures: a future's methods start with `with self._condition:` (its
-    # callbacks run after, as traced user code); an executor's submit and shutdown with
-    # `with self._shutdown_lock:` (a worker's queue and semaphore are ours too), and
-    # leaving a `with` on an executor is its shutdown. Not `map`: it reads its iterables.
-    "concurrent.futures._base": {
-        "Future.result", "Future.exception", "Future.done", "Future.cancel",
-        "Future.cancelled", "Future.running", "Future.add_done_callback",
-        "Future.set_result", "Future.set_exception", "Future.set_running_or_notify_cancel",
-        "Executor.__enter__", "Executor.__exit__"},
-    "concurrent.futures.thread": {"ThreadPoolExecutor.submit", "ThreadPoolExecutor.shutdown"},
-}
-# The lock each of those modules' objects takes first: they are ours (with points) only
-# when the object was made under the scheduler.
-_FIRST_LOCK = {"queue": "mutex", "concurrent.futures._base": "_condition",
-               "concurrent.futures.thread": "_shutdown_lock"}
-
-
-def _executor_class(cls: type) -> type | None:
-    """`concurrent.futures.ThreadPoolExecutor` when `cls` is it or a subclass (loaded)."""
-    module = sys.modules.get("concurrent.futures.thread")
-    base = getattr(module, "ThreadPoolExecutor", None)
-    return base if isinstance(base, type) and issubclass(cls, base) else None
-
-
-def _fresh_executor(cls: Any) -> bool:
-    """An executor class whose with statement is Executor's: entering returns the new
-    executor, leaving it is `shutdown`, which starts with its own (new, ours) lock."""
-    if not isinstance(cls, type) or _executor_class(cls) is None:
-        return False
-    names = {f"{getattr(f, '__module__', '')}.{getattr(f, '__qualname__', '')}"
-             for f in (_static_type(cls, "__enter__"), _static_type(cls, "__exit__"),
-                       _static_type(cls, "shutdown"))}
-    return names == {"concurrent.futures._base.Executor.__enter__",
-                     "concurrent.futures._base.Executor.__exit__",
-                     "concurrent.futures.thread.ThreadPoolExecutor.shutdown"}
-
-
 def _point_first(owner: Any, name: str) -> bool:
     if type(owner).__name__ == "Condition" and name in ("__enter__", "__exit__"):
         lock = instance_attr(owner, "_lock")  # it enters its lock: ours, or user code
         return lock is not _MISSING and _point_first(lock, name)
     fn = _static(owner, name)
     module = str(getattr(fn, "__module__", ""))
-    first = _FIRST_LOCK.get(module)
+    first = FIRST_LOCK.get(module)
     if module == "concurrent.futures._base" and name.startswith("__"):
         first = "_shutdown_lock"  # Executor's with: the executor's own lock
     if first is not None and not is_ours(instance_attr(owner, first)):
         return False  # made outside the scheduler: its lock has no points
-    return getattr(fn, "__qualname__", None) in _POINT_FIRST.get(module, ())
+    return getattr(fn, "__qualname__", None) in POINT_FIRST.get(module, ())
 
 
 def _callee(sym: Sym, frame: types.FrameType) -> Any:
@@ -493,7 +440,7 @@ def _with(sym: Sym, frame: types.FrameType) -> tuple[Op, Op, bool]:
     that exit returns a plain bool or None (ours and contextmanager's do)."""
     if _fresh_cm(sym, frame):
         return NOTHING, NOTHING, True  # a context manager just made: its generator is traced
-    if sym is not None and sym[0] == "ret" and _fresh_executor(_callee(sym[1], frame)):
+    if sym is not None and sym[0] == "ret" and fresh_executor(_callee(sym[1], frame)):
         return NOTHING, NOTHING, True  # `with ThreadPoolExecutor(...)`: made under us
     mgr = resolve(sym, frame)
     if mgr is _MISSING:

@@ -76,6 +76,12 @@ class Oracle:
         self._record(PREEMPT if yes else GO_ON)
         return yes
 
+    def in_assert(self, thread: int, frame: types.FrameType) -> None:
+        """`thread` runs a byte-code of an assert line, which is no point: a strategy that
+        watches every step (dpor) counts it in the thread's current step."""
+        if self.observe is not None:
+            self.observe(thread, "assert", frame)
+
     def _diverge(self, exc: ScheduleDiverged) -> None:
         self.diverged = exc
         if self.run.aborted is None:

@@ -15,7 +15,7 @@ import sys
 import types
 from typing import Any
 
-from .tracing import assert_lines, scheduling_points
+from .tracing import assert_lines
 
 _V = sys.version_info[:2]
 
@@ -132,6 +132,10 @@ class Decoded:
         elif name in _PAIRS:
             stack.extend(("local", n) for n in val)
         elif name in ("LOAD_CONST", "LOAD_SMALL_INT"):
+            stack.append(("const", val))
+        elif name == "LOAD_ASSERTION_ERROR":  # an assert's failure: a new AssertionError
+            stack.append(("const", AssertionError))
+        elif name == "LOAD_COMMON_CONSTANT" and isinstance(val, type):  # 3.14's
             stack.append(("const", val))
         elif name == "LOAD_GLOBAL":
             if _V >= (3, 11) and arg & 1:
@@ -270,49 +274,3 @@ def decoded(code: types.CodeType) -> Decoded:
     if found is None:
         found = _decoded[code] = Decoded(code)
     return found
-
-
-_reach_cache: dict[tuple[types.CodeType, int], bool] = {}
-
-
-def into_assert(frame: types.FrameType) -> bool:
-    """Can this step run byte-codes of an `assert` line (which are no points)?"""
-    key = (frame.f_code, frame.f_lasti)
-    found = _reach_cache.get(key)
-    if found is None:
-        found = _reach_cache[key] = _reaches_assert(frame.f_code, frame.f_lasti)
-    return found
-
-
-def _reaches_assert(code: types.CodeType, start: int) -> bool:
-    lines = assert_lines(code)
-    points = scheduling_points(code)
-    instrs = [i for i in dis.get_instructions(code) if i.opname != "CACHE"]
-    index = {i.offset: n for n, i in enumerate(instrs)}
-    line = None
-    line_of: dict[int, int | None] = {}
-    for ins in instrs:
-        positions = getattr(ins, "positions", None)
-        lineno = positions.lineno if positions is not None else None
-        if lineno is None and isinstance(ins.starts_line, int) and ins.starts_line:
-            lineno = ins.starts_line
-        line = lineno if lineno is not None else line
-        line_of[ins.offset] = line
-    todo, seen = [index.get(start, 0) + 1], set()
-    while todo:
-        n = todo.pop()
-        if n in seen or n >= len(instrs):
-            continue
-        seen.add(n)
-        ins = instrs[n]
-        if line_of.get(ins.offset) in lines:
-            return True
-        if ins.offset in points:
-            continue
-        if ins.opname not in ENDS:
-            todo.append(n + 1)
-        if isinstance(ins.argval, int) and ins.opcode in dis.hasjrel + dis.hasjabs:
-            target = index.get(ins.argval)
-            if target is not None:
-                todo.append(target)
-    return False

@@ -91,6 +91,9 @@ class Dpor:
     def observe(self, thread: int, kind: str, frame: types.FrameType | None) -> None:
         """The oracle's call: `thread` is at a point of `kind` (for "opcode", paused at a
         byte-code of `frame`), before anyone is chosen."""
+        if kind == "assert" and frame is not None:
+            self._ran(thread, frame)
+            return
         self.taking.pop(thread, None)
         if kind == "opcode" and frame is not None:
             if frame.f_lasti in scheduling_points(frame.f_code):
@@ -118,6 +121,22 @@ class Dpor:
             if kind == "start":  # after the thread began: its steps come after the
                 op = NOTHING     # step that started it (`born`), this one touches nothing
             self.pending[thread] = self._joined(thread, op)
+
+    def _ran(self, thread: int, frame: types.FrameType) -> None:
+        """`thread` runs a byte-code of an assert line: no point (the failure must show
+        what was compared), so its access is part of the thread's current step, added
+        now that it is known; a sleeping thread it meets wakes up."""
+        step = self.last.get(thread)
+        if step is None or frame.f_lasti not in scheduling_points(frame.f_code):
+            return
+        extra = footprint(frame, self.memo)
+        if not extra:
+            return
+        who, op = self.events[step]
+        self.events[step] = (who, op + extra)
+        if self.sleep:
+            self.sleep = frozenset(t for t in self.sleep
+                                   if not dependent(self.pending.get(t, NOTHING), extra))
 
     def _joined(self, thread: int, op: Op) -> Op:
         """A join is one step: the first step after it returns reads the joined thread's
