@@ -407,11 +407,12 @@ def test_an_executor_and_its_futures_touch_only_their_locks() -> None:
             future = executor.submit(int, "1")
             pool.n = future.result()
 
-    # 336 runs here (each pool's lock orders, times the other's); at b9fe563 the with
-    # statement and the constructor touched any memory: not verified in 2,000.
+    # 336 runs on 3.11, 684 on 3.13 (each pool's lock orders, times the other's; 3.13's
+    # executor takes more locks); at b9fe563 the with statement and the constructor
+    # touched any memory: not verified in 2,000.
     result = _two(work)
     assert result.verified, result.summary
-    assert result.schedules <= 500, result.summary
+    assert result.schedules <= 1000, result.summary
 
 
 def test_a_step_that_runs_into_an_assert_touches_what_the_assert_reads() -> None:
