@@ -353,7 +353,7 @@ def _footprint(entry: tuple[str, Any, str, tuple[Sym, ...]], frame: types.FrameT
     found = _name_access(name, argval, frame)
     if found is not None:
         return found
-    if name == "LOAD_SPECIAL" and _fresh_cm(inputs[-1], frame):
+    if name == "LOAD_SPECIAL" and _fresh_manager(inputs[-1], frame):
         return NOTHING  # 3.14's with, on a context manager only this frame has
     if name in ("LOAD_ATTR", "LOAD_METHOD", "LOAD_SPECIAL", "STORE_ATTR", "DELETE_ATTR"):
         owner = resolve(inputs[-1], frame)
@@ -435,13 +435,19 @@ def _fresh_cm(sym: Sym, frame: types.FrameType) -> bool:
     return sym is not None and sym[0] == "ret" and _cm_helper(_callee(sym[1], frame))
 
 
+def _fresh_manager(sym: Sym, frame: types.FrameType) -> bool:
+    """A context manager just made for this with statement: a `@contextmanager`'s (its
+    generator is traced) or a new executor (`with ThreadPoolExecutor(...)`: its with
+    returns it, and leaves through `shutdown`, which starts with its own lock)."""
+    return _fresh_cm(sym, frame) or (sym is not None and sym[0] == "ret" and
+                                     fresh_executor(_callee(sym[1], frame)))
+
+
 def _with(sym: Sym, frame: types.FrameType) -> tuple[Op, Op, bool]:
     """What entering the with statement on `sym` touches, what its exit will, and whether
     that exit returns a plain bool or None (ours and contextmanager's do)."""
-    if _fresh_cm(sym, frame):
-        return NOTHING, NOTHING, True  # a context manager just made: its generator is traced
-    if sym is not None and sym[0] == "ret" and fresh_executor(_callee(sym[1], frame)):
-        return NOTHING, NOTHING, True  # `with ThreadPoolExecutor(...)`: made under us
+    if _fresh_manager(sym, frame):
+        return NOTHING, NOTHING, True  # made for this with: nobody else has it yet
     mgr = resolve(sym, frame)
     if mgr is _MISSING:
         return UNKNOWN, UNKNOWN, False
