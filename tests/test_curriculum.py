@@ -88,24 +88,30 @@ class _Runs:
         self.tmp = tmp
         self.pool = ThreadPoolExecutor(max_workers=2)
         self.futures: dict[tuple[str, ...], Future[dict[str, list[Case]]]] = {}
+        self.outputs: dict[tuple[str, ...], str] = {}  # each run's output, for a message
 
     def start(self, args: tuple[str, ...], files: tuple[str, ...] = ("katas/",)) -> None:
         key = args + files
         if key not in self.futures:
             xml = self.tmp / f"run-{len(self.futures)}.xml"
-            self.futures[key] = self.pool.submit(self._one, args, files, xml)
+            self.futures[key] = self.pool.submit(self._one, args, files, xml, key)
 
     def get(self, args: tuple[str, ...], files: tuple[str, ...] = ("katas/",)
             ) -> dict[str, list[Case]]:
         self.start(args, files)
         return self.futures[args + files].result()
 
-    @staticmethod
-    def _one(args: tuple[str, ...], files: tuple[str, ...], xml: Path
-             ) -> dict[str, list[Case]]:
+    def _one(self, args: tuple[str, ...], files: tuple[str, ...], xml: Path,
+             key: tuple[str, ...]) -> dict[str, list[Case]]:
         proc = run_pytest([*files, "-q", "-p", "no:randomly", f"--junitxml={xml}", *args])
+        self.outputs[key] = f"{proc.stdout[-4000:]}\n{proc.stderr[-2000:]}"
         assert xml.exists(), f"pytest did not run:\n{proc.stdout}\n{proc.stderr}"
         return _parse(xml)
+
+    def missing(self, args: tuple[str, ...], kata: str,
+                files: tuple[str, ...] = ("katas/",)) -> str:
+        """The message when no test of `kata` ran: the end of that run's output."""
+        return f"no test of {kata} ran; the run's output ended:\n{self.outputs.get(args + files)}"
 
 
 def _parse(xml: Path) -> dict[str, list[Case]]:
@@ -155,7 +161,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Runs]:
 @pytest.mark.parametrize("kata", KATA_IDS)
 def test_a_broken_kata_fails_with_its_diagnosis(kata: str, seed: int, runs: _Runs) -> None:
     cases = runs.get(_broken_args(seed)).get(kata)
-    assert cases, f"no test of {kata} ran"
+    assert cases, runs.missing(_broken_args(seed), kata)
     failed = [c for c in cases if not c.passed]
     assert failed, f"{kata} is green on its broken code under seed {seed}"
     diagnoses = {c.diagnosis for c in failed}
@@ -168,7 +174,7 @@ def test_a_broken_kata_fails_with_its_diagnosis(kata: str, seed: int, runs: _Run
 @pytest.mark.parametrize("kata", KATA_IDS)
 def test_a_solution_passes(kata: str, seed: int, runs: _Runs) -> None:
     cases = runs.get(_solution_args(seed)).get(kata)
-    assert cases, f"no test of {kata} ran"
+    assert cases, runs.missing(_solution_args(seed), kata)
     failed = [c for c in cases if not c.passed]
     assert not failed, "; ".join(f"{c.name}: {c.message[:300]}" for c in failed)
 
@@ -181,8 +187,9 @@ def _variant_params(variants: dict[str, list[Path]]) -> list[tuple[int, str, Pat
 @pytest.mark.parametrize(("round_", "kata", "path"), _variant_params(WRONG_FIXES),
                          ids=lambda v: v.stem if isinstance(v, Path) else None)
 def test_a_wrong_fix_still_fails(round_: int, kata: str, path: Path, runs: _Runs) -> None:
-    cases = runs.get(*_variant_args(_rounds(WRONG_FIXES)[round_])).get(kata)
-    assert cases, f"no test of {kata} ran"
+    args, files = _variant_args(_rounds(WRONG_FIXES)[round_])
+    cases = runs.get(args, files).get(kata)
+    assert cases, runs.missing(args, kata, files)
     assert any(not c.passed for c in cases), f"the wrong fix {path.name} passes every test"
 
 
@@ -190,8 +197,9 @@ def test_a_wrong_fix_still_fails(round_: int, kata: str, path: Path, runs: _Runs
                          ids=lambda v: v.stem if isinstance(v, Path) else None)
 def test_an_alternative_solution_passes(round_: int, kata: str, path: Path,
                                         runs: _Runs) -> None:
-    cases = runs.get(*_variant_args(_rounds(ALT_SOLUTIONS)[round_])).get(kata)
-    assert cases, f"no test of {kata} ran"
+    args, files = _variant_args(_rounds(ALT_SOLUTIONS)[round_])
+    cases = runs.get(args, files).get(kata)
+    assert cases, runs.missing(args, kata, files)
     failed = [c for c in cases if not c.passed]
     assert not failed, "; ".join(f"{c.name}: {c.message[:300]}" for c in failed)
 
