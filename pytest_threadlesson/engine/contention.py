@@ -180,23 +180,24 @@ class Contention:
         search: Any = SystematicSearch(bound or 0) if strategy_name == "systematic" else \
             DporSearch(bound) if strategy_name == "dpor" else None
         ran = 0
+        sampling = search is None
         for number in range(1, budget + 1):
             arena.made_progress()  # a test's backstop watches for progress, not time
-            if search is not None:
-                systematic = search.strategy()
-                if systematic is None:
+            systematic = None if sampling else search.strategy()
+            if systematic is None and not sampling:
+                if strategy_name != "dpor" or search.verified:
                     break
-                strat: Strategy = systematic
-            else:
-                strat = make_strategy(strategy_name, f"{base}:{number}",
-                                      steps_hint=steps_hint)
+                sampling = True  # dpor's runs prove nothing here (sleeps): sample the rest
+            strat: Strategy = systematic if systematic is not None else make_strategy(
+                "random" if search is not None else strategy_name, f"{base}:{number}",
+                steps_hint=steps_hint)
             outcome = run_schedule(scenario, strat, wall_limit=self.wall_limit,
                                    max_steps=self.max_steps,
                                    dropped_exceptions_ok=self.dropped_exceptions_ok,
                                    hints=self.hints)
             ran = number
-            if search is not None:
-                search.finished(strat)
+            if systematic is not None:
+                search.finished(systematic)
             steps_hint = max(outcome.points, 10)
             threads_started = max(threads_started, outcome.threads_started)
             failure = self.failure(outcome, number, seed)

@@ -90,3 +90,17 @@ def would_park(kind: str, thread: int, frame: types.FrameType | None) -> Any:
                 return lambda: any(o.idx != thread for o in owners())
         frame = frame.f_back
     return None
+
+
+def sleeping(frame: types.FrameType | None) -> bool:
+    """Is the thread parking at this point in a `time.sleep`? A sleeper waits, besides its
+    deadline, for the threads that could run when it began to sleep to have had a turn
+    (controlled.py's fairness): a constraint on the order of steps that no footprint
+    states, so a search through runs with sleeps proves nothing (it still finds bugs)."""
+    depth = 0
+    while frame is not None and depth < 16:
+        depth += 1
+        if frame.f_code.co_name == "park" and frame.f_code.co_filename.startswith(PACKAGE_DIR):
+            return type(frame.f_locals.get("waitable")).__name__ == "_Sleep"
+        frame = frame.f_back
+    return False

@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 
 from ..conflict import Op, dependent, keys
 from ..footprint import NOTHING, Memo, footprint
-from ..syncsteps import sync_footprint, would_park
+from ..syncsteps import ANY_SYNC, sleeping, sync_footprint, would_park
 from ..tracing import scheduling_points
 
 _IGNORED = ("outside", "abort", "opcode")
@@ -80,6 +80,7 @@ class Dpor:
         self.born: dict[int, int] = {0: -1}  # thread -> the step during which it started
         self.last: dict[int, int] = {}  # thread -> its latest step
         self.diverged = False
+        self.slept = False  # a thread slept: the sleepers' fairness is no dependency
         self.memo: Memo = {}  # what each with statement entered (footprint.py)
         self.joining: dict[int, Op] = {}  # thread -> the end it reads once its join returns
         self.parks: dict[int, Callable[[], bool]] = {}  # thread -> "its step would park"
@@ -112,6 +113,8 @@ class Dpor:
             if kind == "acquire":
                 self.taking[thread] = parks is not None
             op = sync_footprint(kind, thread, frame)
+            if kind == "block" and op == ((ANY_SYNC, True),) and sleeping(frame):
+                self.slept = True
             read = tuple((loc, False) for loc, _ in op)
             if kind == "join":  # it reads the thread's end, after it returns (below)
                 self.joining[thread] = read
@@ -275,7 +278,7 @@ class DporSearch:
     runs: int = 0
     exhausted: bool = False
     longest: int = 0
-    sound: bool = True  # False once a prefix could not be replayed
+    sound: bool = True  # False once a prefix could not be replayed, or a thread slept
     tree: list[Node] = field(default_factory=list)
     _next: list[int] | None = field(default_factory=list)
     _asleep: frozenset[int] = frozenset()
@@ -289,7 +292,7 @@ class DporSearch:
         """After a run: add its races' backtracking points, and pick the next prefix."""
         self.runs += 1
         self.longest = max(self.longest, len(run.events))
-        if run.diverged:
+        if run.diverged or run.slept:
             self.sound = False
         self._grow(run)
         self.analyse(run.events, run.born, run.holds, run.takes)
