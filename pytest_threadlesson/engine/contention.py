@@ -187,7 +187,10 @@ class Contention:
             if systematic is None and not sampling:
                 if strategy_name != "dpor" or search.verified:
                     break
-                sampling = True  # dpor's runs prove nothing here (sleeps): sample the rest
+                # dpor's runs prove nothing here (sleeps): sample, as the default would
+                sampling, budget = True, min(budget, number - 1 + DEFAULT_SCHEDULES)
+            if number > budget:
+                break
             strat: Strategy = systematic if systematic is not None else make_strategy(
                 "random" if search is not None else strategy_name, f"{base}:{number}",
                 steps_hint=steps_hint)
