@@ -27,6 +27,8 @@ import _thread
 from collections.abc import Callable
 from typing import Any
 
+from . import carets
+
 beginning: set[int] = set()
 _saved: list[tuple[str, Any]] = []
 _depth = [0]
@@ -61,7 +63,9 @@ def start_new_thread(*args: Any, **kwargs: Any) -> int:
 
 
 def install() -> None:
-    """Counted: a pytest run nested in this one (pytester's) leaves the outer one's wrapper."""
+    """Counted: a pytest run nested in this one (pytester's) leaves the outer one's wrapper.
+    Also for the session: no carets in tracebacks formatted off the main thread."""
+    carets.install()
     _depth[0] += 1
     if _depth[0] > 1:
         return
@@ -73,6 +77,7 @@ def install() -> None:
 
 
 def restore() -> None:
+    carets.restore()
     if _depth[0] == 0:
         return
     _depth[0] -= 1
