@@ -41,7 +41,7 @@ def test_a_traceback_formatted_off_the_main_thread_parses_nothing_for_its_carets
     assert _anchors_in_a_thread("items[index] + offset") == [None]
     assert parsed == []
     assert getattr(traceback, NAME)("items[index] + offset") is not None  # main: as before
-    assert parsed == ["items[index] + offset"]
+    assert len(parsed) == 1 and "items[index] + offset" in parsed[0], parsed  # 3.13: (...)
 
 
 @needs_carets
