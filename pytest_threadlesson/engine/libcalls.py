@@ -20,7 +20,7 @@ POINT_FIRST = {
         "Semaphore.acquire", "Semaphore.release", "Semaphore.__enter__",
         "Semaphore.__exit__", "BoundedSemaphore.release"},
     # the standard queue: each method starts with `with self.<condition or mutex>:`, which
-    # are ours when the queue was made under the scheduler (checked below)
+    # are ours when the queue was made under the scheduler (FIRST_LOCK, footprint.py)
     "queue": {"Queue.get", "Queue.put", "Queue.get_nowait", "Queue.put_nowait",
               "Queue.task_done", "Queue.join", "Queue.qsize", "Queue.empty", "Queue.full"},
     # concurrent.futures: a future's methods start with `with self._condition:` (its
