@@ -382,6 +382,28 @@ def test_a_lock_taken_from_a_list_by_index_is_that_lock() -> None:
     _assert_only_thread_orders(_two(work), runs=2)  # 2 on 3.10
 
 
+def test_reading_a_threads_name_or_daemon_flag_reads_only_that() -> None:
+    """`Thread.name` and `Thread.daemon` are the library's properties; their getters read
+    `_name` and `_daemonic` only. Two threads reading them from one thread object are
+    independent: one run (each read was a write of the whole thread object: 2 runs)."""
+    named = threading.Thread(target=print, name="named")
+
+    def look() -> None:
+        assert named.name == "named" and not named.daemon
+
+    def scenario() -> None:
+        readers = [threading.Thread(target=look) for _ in range(2)]
+        for reader in readers:
+            reader.start()
+        for reader in readers:
+            reader.join()
+
+    engine = Contention(seed=1, test_id="names", shrink_budget=0)
+    result = engine.explore(scenario, 200, strategy="dpor", preemptions=None)
+    assert result.verified, result.summary
+    assert result.schedules == 1, result.summary
+
+
 def test_a_queue_method_touches_only_its_queue() -> None:
     """`queue.Queue` methods start with `with self.<condition>:` on our locks: the call
     itself touches nothing, the queue's lock carries the dependency."""

@@ -121,10 +121,19 @@ def _user_function(fn: Any) -> bool:
         and not code.co_filename.startswith("<")
 
 
+# Library properties whose getter reads one attribute of its object and runs nothing else
+# (`Thread.name` returns `self._name`, `Thread.daemon` `self._daemonic`): reading one reads
+# that attribute. Their setters stay writes of the whole object (they check state first).
+_GETS_ONE = {threading.Thread.__dict__["name"]: "_name",
+             threading.Thread.__dict__["daemon"]: "_daemonic"}
+
+
 def _attribute(owner: Any, name: str, write: bool) -> Op:
     if isinstance(owner, types.ModuleType):
         return ((("g", id(owner.__dict__), name), write),)
     where = _static(owner, name)
+    if not write and isinstance(where, property) and where in _GETS_ONE:
+        return ((("a", id(owner), _GETS_ONE[where]), False),)
     if where is not _MISSING and hasattr(type(where), "__set__"):
         if isinstance(where, property) and all(
                 f is None or _user_function(f) for f in (where.fget, where.fset, where.fdel)):
