@@ -404,6 +404,29 @@ def test_reading_a_threads_name_or_daemon_flag_reads_only_that() -> None:
     assert result.schedules == 1, result.summary
 
 
+def test_asking_which_thread_am_i_touches_nothing_shared() -> None:
+    """`threading.current_thread()`, `main_thread()` and `get_ident()` are the standard
+    library's (a call into untraced code: any memory, any lock) but only look the caller
+    up: threads asking them are independent. One run (before: no verdict in 200)."""
+
+    def look(seen: dict[int, str]) -> None:
+        me = threading.current_thread()
+        if threading.main_thread() is not me:
+            seen[threading.get_ident()] = me.name
+
+    def scenario() -> None:
+        readers = [threading.Thread(target=look, args=({},)) for _ in range(2)]
+        for reader in readers:
+            reader.start()
+        for reader in readers:
+            reader.join()
+
+    engine = Contention(seed=1, test_id="who", shrink_budget=0)
+    result = engine.explore(scenario, 200, strategy="dpor", preemptions=None)
+    assert result.verified, result.summary
+    assert result.schedules == 1, result.summary
+
+
 def test_a_queue_method_touches_only_its_queue() -> None:
     """`queue.Queue` methods start with `with self.<condition>:` on our locks: the call
     itself touches nothing, the queue's lock carries the dependency."""

@@ -208,9 +208,18 @@ def _call(inputs: tuple[Sym, ...], frame: types.FrameType, memo: Memo, name: str
     return _function(resolve(first, frame), args)
 
 
+# Functions that tell the calling thread about itself: `current_thread()` looks up its own
+# entry in the registry of running threads, which no other thread changes while it runs.
+_OWN_THREAD = tuple(getattr(threading, name) for name in
+                    ("current_thread", "main_thread", "get_ident", "get_native_id")
+                    if hasattr(threading, name))
+
+
 def _function(fn: Any, args: list[Any]) -> Op:
     if fn is _MISSING:
         return UNKNOWN
+    if any(fn is f for f in _OWN_THREAD):
+        return NOTHING
     if _user_function(fn):
         return NOTHING
     if _cm_helper(fn):

@@ -34,19 +34,19 @@ def sync_footprint(kind: str, thread: int, frame: types.FrameType | None) -> Op:
     while frame is not None and depth < 16:
         depth += 1
         code = frame.f_code
-        base = code.co_filename.rsplit("/", 1)[-1]
-        if not code.co_filename.startswith(PACKAGE_DIR):
-            frame = frame.f_back
-            continue
-        local = frame.f_locals
-        if code.co_name == "park" and "waitable" in local:
-            return _waitable(local["waitable"])
-        if base not in _SKIP:
-            if kind in _LIFECYCLE and hasattr(local.get("rec"), "idx"):
-                return ((("s", ("thread", local["rec"].idx)), True),)
-            owner = local.get("self")
-            if owner is not None and is_ours(owner):
-                return ((("s", id(owner)), True),)
+        if code.co_filename.startswith(PACKAGE_DIR):
+            skipped = code.co_filename.rsplit("/", 1)[-1] in _SKIP
+            parking = code.co_name == "park"
+            if parking or not skipped:  # f_locals only where needed: it is not free
+                local = frame.f_locals
+                if parking and "waitable" in local:
+                    return _waitable(local["waitable"])
+                if not skipped:
+                    if kind in _LIFECYCLE and hasattr(local.get("rec"), "idx"):
+                        return ((("s", ("thread", local["rec"].idx)), True),)
+                    owner = local.get("self")
+                    if owner is not None and is_ours(owner):
+                        return ((("s", id(owner)), True),)
         frame = frame.f_back
     return ((ANY_SYNC, True),)
 
@@ -71,12 +71,15 @@ def would_park(kind: str, thread: int, frame: types.FrameType | None) -> Any:
     changes nothing when it runs (the thread parks again), so dpor does not run it then:
     the thread is not enabled, as in the model DPOR is defined on. A try-acquire
     (`blocking=False`) or one with a timeout runs when chosen: its False is an outcome."""
+    if kind != "block" and kind != "acquire":
+        return None
     depth = 0
     while frame is not None and depth < 16:
         depth += 1
-        local = frame.f_locals
         name = frame.f_code.co_name
-        if frame.f_code.co_filename.startswith(PACKAGE_DIR):
+        if (name == "park" or name == "acquire") and \
+                frame.f_code.co_filename.startswith(PACKAGE_DIR):
+            local = frame.f_locals
             if kind == "block" and name == "park" and "ready" in local and "rec" in local:
                 ready, rec = local["ready"], local["rec"]
                 # A sleeper is offered while still parked: choosing it lets time pass.
