@@ -427,6 +427,32 @@ def test_asking_which_thread_am_i_touches_nothing_shared() -> None:
     assert result.schedules == 1, result.summary
 
 
+def test_a_lambda_given_to_a_builtin_is_a_plain_value() -> None:
+    """`sorted(items, key=lambda ...)`: the lambda was just made (nobody else has it), so
+    the call reads `items` only, and the key's steps, which run inside the unfinished
+    call, touch that too. Two threads sorting their own lists: one run (the lambda was
+    any memory, read: 10 runs)."""
+
+    class Box:
+        def __init__(self) -> None:
+            self.items = [3, 1, 2]
+
+    def sort(box: Box) -> None:
+        box.items = sorted(box.items, key=lambda v: -v)
+
+    def scenario() -> None:
+        sorters = [threading.Thread(target=sort, args=(Box(),)) for _ in range(2)]
+        for sorter in sorters:
+            sorter.start()
+        for sorter in sorters:
+            sorter.join()
+
+    engine = Contention(seed=1, test_id="sorted", shrink_budget=0)
+    result = engine.explore(scenario, 200, strategy="dpor", preemptions=None)
+    assert result.verified, result.summary
+    assert result.schedules == 1, result.summary
+
+
 def test_a_queue_method_touches_only_its_queue() -> None:
     """`queue.Queue` methods start with `with self.<condition>:` on our locks: the call
     itself touches nothing, the queue's lock carries the dependency."""

@@ -41,7 +41,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from ..conflict import Op, dependent, keys
-from ..footprint import NOTHING, Memo, footprint
+from ..footprint import NOTHING, Memo, footprint, unfinished_calls
 from ..syncsteps import ANY_SYNC, sleeping, sync_footprint, would_park
 from ..tracing import scheduling_points
 
@@ -98,7 +98,9 @@ class Dpor:
         self.taking.pop(thread, None)
         if kind == "opcode" and frame is not None:
             if frame.f_lasti in scheduling_points(frame.f_code):
-                self.pending[thread] = self._joined(thread, footprint(frame, self.memo))
+                op = footprint(frame, self.memo) + \
+                    unfinished_calls(frame.f_back, frame.f_code, self.memo)
+                self.pending[thread] = self._joined(thread, op)
         elif kind == "exit":
             self.pending.pop(thread, None)
             step = self.last.get(thread)
@@ -118,12 +120,15 @@ class Dpor:
             read = tuple((loc, False) for loc, _ in op)
             if kind == "join":  # it reads the thread's end, after it returns (below)
                 self.joining[thread] = read
+            # a builtin or a library function that called the code that reached this
+            # point is not finished: the step touches what it may touch
+            above = unfinished_calls(frame, None, self.memo)
             if kind == "join" or (kind == "block" and self.joining.get(thread) == read):
-                self.pending[thread] = NOTHING  # calling join, waiting in it
+                self.pending[thread] = above  # calling join, waiting in it
                 return
             if kind == "start":  # after the thread began: its steps come after the
                 op = NOTHING     # step that started it (`born`), this one touches nothing
-            self.pending[thread] = self._joined(thread, op)
+            self.pending[thread] = self._joined(thread, op + above)
 
     def _ran(self, thread: int, frame: types.FrameType) -> None:
         """`thread` runs a byte-code of an assert line: no point (the failure must show
