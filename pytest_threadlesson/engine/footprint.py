@@ -28,15 +28,16 @@ from __future__ import annotations
 import builtins
 import collections
 import contextlib
+import functools
 import gc
 import sys
 import threading
 import types
 from typing import Any
 
-from ..frames import PACKAGE_DIR, compiled_at_run_time, is_user_code, is_user_file
+from ..frames import PACKAGE_DIR, is_user_file
 from .conflict import ANY, Access, Op
-from .libcalls import FIRST_LOCK, POINT_FIRST, executor_class, fresh_executor
+from .libcalls import FIRST_LOCK, GETS_ONE, OWN_THREAD, POINT_FIRST, executor_class, fresh_executor
 from .symbols import CALLS, TWO, Sym, decoded
 from .syncsteps import ANY_SYNC, is_ours
 
@@ -49,7 +50,7 @@ NOTHING: Op = ()
 
 # -- resolving symbols in the paused frame, without running user code ------------------
 
-_MISSING = object()
+MISSING = object()
 SCALARS = (int, float, complex, str, bytes, bool, type(None), range, types.FunctionType,
            types.BuiltinFunctionType, type)
 CONTAINERS = (list, tuple, dict, set, frozenset, str, bytes, bytearray, range)
@@ -57,7 +58,7 @@ CONTAINERS = (list, tuple, dict, set, frozenset, str, bytes, bytearray, range)
 
 def resolve(sym: Sym, frame: types.FrameType, depth: int = 0) -> Any:
     if sym is None or depth > 4:
-        return _MISSING
+        return MISSING
     tag = sym[0]
     if tag == "const":
         return sym[1]
@@ -66,15 +67,15 @@ def resolve(sym: Sym, frame: types.FrameType, depth: int = 0) -> Any:
     if tag == "made":
         return _made  # a function the frame just made (a lambda): nobody else has it
     if tag in ("local", "deref"):
-        return frame.f_locals.get(sym[1], _MISSING)
+        return frame.f_locals.get(sym[1], MISSING)
     if tag == "global":
-        found = frame.f_globals.get(sym[1], _MISSING)
-        if found is _MISSING:
-            found = getattr(builtins, sym[1], _MISSING)
+        found = frame.f_globals.get(sym[1], MISSING)
+        if found is MISSING:
+            found = getattr(builtins, sym[1], MISSING)
         return found
     if tag == "attr":
         owner = resolve(sym[1], frame, depth + 1)
-        return _MISSING if owner is _MISSING else instance_attr(owner, sym[2])
+        return MISSING if owner is MISSING else instance_attr(owner, sym[2])
     if tag == "ret" and any(resolve(sym[1], frame, depth + 1) is f for f in _SCALAR_RESULTS):
         return 0  # what len(...) returned: an int, whatever it was
     if tag in ("cmp", "binop") and \
@@ -85,13 +86,12 @@ def resolve(sym: Sym, frame: types.FrameType, depth: int = 0) -> Any:
         if type(box) in (list, tuple) and type(key) is int and -len(box) <= key < len(box):
             return box[key]
         if type(box) is dict and type(key) in _PLAIN:
-            return box.get(key, _MISSING)
-    return _MISSING
+            return box.get(key, MISSING)
+    return MISSING
 
 
 def _made() -> None:
-    """Stands for a function a frame just made (a lambda, a comprehension's): a plain
-    value to a builtin that takes it (`sorted(..., key=lambda ...)`)."""
+    """A function a frame just made (a lambda): a plain value to a builtin taking it."""
 
 
 # Builtins that always return an exact int, bool or str.
@@ -103,18 +103,19 @@ def instance_attr(owner: Any, name: str) -> Any:
     try:
         data = object.__getattribute__(owner, "__dict__")
     except AttributeError:
-        return _MISSING
+        return MISSING
     if isinstance(data, dict):
-        return data.get(name, _MISSING)
-    return _MISSING
+        return data.get(name, MISSING)
+    return MISSING
 
 
-def _static(owner: Any, name: str) -> Any:
+def class_attr(owner: Any, name: str) -> Any:
+    """`type(owner)`'s own `name` (a method, a descriptor), not the instance's."""
     for klass in type(owner).__mro__:
-        found = klass.__dict__.get(name, _MISSING)
-        if found is not _MISSING:
+        found = klass.__dict__.get(name, MISSING)
+        if found is not MISSING:
             return found
-    return _MISSING
+    return MISSING
 
 
 def _ours_function(fn: Any) -> bool:
@@ -128,32 +129,37 @@ def _user_function(fn: Any) -> bool:
         and not code.co_filename.startswith("<")
 
 
-# Library properties whose getter reads one attribute of its object and runs nothing else
-# (`Thread.name` returns `self._name`, `Thread.daemon` `self._daemonic`): reading one reads
-# that attribute. Their setters stay writes of the whole object (they check state first).
-_GETS_ONE = {threading.Thread.__dict__["name"]: "_name",
-             threading.Thread.__dict__["daemon"]: "_daemonic"}
-
-
 def _attribute(owner: Any, name: str, write: bool) -> Op:
     if isinstance(owner, types.ModuleType):
         return ((("g", id(owner.__dict__), name), write),)
-    where = _static(owner, name)
-    if not write and isinstance(where, property) and where in _GETS_ONE:
-        return ((("a", id(owner), _GETS_ONE[where]), False),)
-    if where is not _MISSING and hasattr(type(where), "__set__"):
+    where = class_attr(owner, name)
+    if not write and isinstance(where, property) and where in GETS_ONE:
+        return ((("a", id(owner), GETS_ONE[where]), False),)
+    if where is not MISSING and hasattr(type(where), "__set__"):
         if isinstance(where, property) and all(
                 f is None or _user_function(f) for f in (where.fget, where.fset, where.fdel)):
             return ((("a", id(owner), name), write),)
         return ((("o", id(owner)), True),)  # a descriptor of a library: the whole object
+    if not write and where is not MISSING and hasattr(type(where), "__get__") and \
+            not isinstance(where, _PLAIN_GETS) and instance_attr(owner, name) is MISSING:
+        if isinstance(where, functools.cached_property):
+            return ((("a", id(owner), name), True),)  # looks, computes, stores it there
+        if not _user_function(getattr(type(where), "__get__", None)):
+            return ((("o", id(owner)), True),)  # a library's descriptor: anything
     return ((("a", id(owner), name), write),)
+
+
+# Descriptors whose `__get__` only binds or returns what they hold.
+_PLAIN_GETS = (types.FunctionType, types.BuiltinFunctionType, types.MethodDescriptorType,
+               types.WrapperDescriptorType, types.ClassMethodDescriptorType,
+               types.MethodWrapperType, staticmethod, classmethod, types.MethodType)
 
 
 def _reads(values: list[Any]) -> Op:
     """A builtin reading its arguments: each object, or any memory when unknown."""
     out: list[Access] = []
     for v in values:
-        if v is _MISSING:
+        if v is MISSING:
             return ((ANY, False),)
         if not isinstance(v, SCALARS):
             out.append((("o", id(v)), False))
@@ -180,7 +186,7 @@ def _call(inputs: tuple[Sym, ...], frame: types.FrameType, memo: Memo, name: str
     args = [resolve(s, frame) for s in inputs[2:] if s is None or s[0] != "null"]
     if meth is not None:
         owner = resolve(meth[1], frame)
-        if owner is _MISSING:
+        if owner is MISSING:
             return UNKNOWN
         if is_ours(owner):
             if _point_first(owner, meth[2]):
@@ -189,10 +195,10 @@ def _call(inputs: tuple[Sym, ...], frame: types.FrameType, memo: Memo, name: str
             held = ((("s", id(lock)), True),) if is_ours(lock) else ()
             return ((("s", id(owner)), True), *held)  # a primitive: its own steps say more
         fn = instance_attr(owner, meth[2])
-        if fn is not _MISSING and not isinstance(owner, (types.ModuleType, type)):
+        if fn is not MISSING and not isinstance(owner, (types.ModuleType, type)):
             return _function(fn, args)  # a callable kept in the instance: called as it is
-        if fn is _MISSING:
-            fn = _static(owner, meth[2])
+        if fn is MISSING:
+            fn = class_attr(owner, meth[2])
         if _user_function(fn):
             return ((("a", id(owner), meth[2]), False),)
         if _cm_helper(fn):
@@ -215,17 +221,10 @@ def _call(inputs: tuple[Sym, ...], frame: types.FrameType, memo: Memo, name: str
     return _function(resolve(first, frame), args)
 
 
-# Functions that tell the calling thread about itself: `current_thread()` looks up its own
-# entry in the registry of running threads, which no other thread changes while it runs.
-_OWN_THREAD = tuple(getattr(threading, name) for name in
-                    ("current_thread", "main_thread", "get_ident", "get_native_id")
-                    if hasattr(threading, name))
-
-
 def _function(fn: Any, args: list[Any]) -> Op:
-    if fn is _MISSING:
+    if fn is MISSING:
         return UNKNOWN
-    if any(fn is f for f in _OWN_THREAD):
+    if any(fn is f for f in OWN_THREAD):
         return NOTHING
     if _user_function(fn):
         return NOTHING
@@ -259,6 +258,10 @@ def _function(fn: Any, args: list[Any]) -> Op:
     if isinstance(fn, types.BuiltinFunctionType):
         owner = fn.__self__
         if owner is builtins:
+            if fn is print:  # it writes the stream: `sys.stdout` now, or its `file=`
+                return ((("o", id(sys.stdout)), True),
+                        *(((ANY, True) if v is MISSING else (("o", id(v)), True))
+                          for v in args if not isinstance(v, SCALARS)))
             return UNKNOWN if fn.__name__ in _WRITING_BUILTINS else _reads(args)
         if owner is not None and not isinstance(owner, types.ModuleType):
             return ((("o", id(owner)), True), *_reads(args))
@@ -288,17 +291,17 @@ def _static_type(klass: type, name: str) -> Any:
     for k in klass.__mro__:
         if name in k.__dict__:
             return k.__dict__[name]
-    return _MISSING
+    return MISSING
 
 
 def _operands(values: list[Any], write: bool) -> Op:
     out: list[Access] = []
     for v in values:
-        if v is _MISSING:
+        if v is MISSING:
             return ((ANY, write),)
         if isinstance(v, SCALARS):
             continue
-        if type(v) in CONTAINERS or not _user_function(_static(v, "__eq__")):
+        if type(v) in CONTAINERS or not _user_function(class_attr(v, "__eq__")):
             out.append((("o", id(v)), write))
         # an instance of a user class: its operators are traced code
     return tuple(out)
@@ -330,7 +333,7 @@ def _iteration(sym: Sym, frame: types.FrameType) -> Op:
             return NOTHING
         return UNKNOWN
     obj = resolve(sym, frame)
-    if obj is _MISSING:
+    if obj is MISSING:
         return ((ANY, True), (ANY_SYNC, True))
     if isinstance(obj, _CONTAINER_ITER) or type(obj).__name__ == "deque":
         return ((("o", id(obj)), False),)
@@ -366,114 +369,15 @@ def footprint(frame: types.FrameType, memo: Memo | None = None) -> Op:
     if entry is None:
         return UNKNOWN
     try:
-        op = _footprint(entry, frame, {} if memo is None else memo)
+        op = instruction_footprint(entry, frame, {} if memo is None else memo)
     except Exception:  # a footprint never breaks the run: when unsure, anything
         return UNKNOWN
     return op
 
 
-# -- steps inside a call that is not finished ------------------------------------------
-# A builtin that calls back into traced code (`items.sort(key=f)`, `sorted`, `max(key=)`,
-# a dict calling a user `__eq__`, a library function calling a user callback) is not done
-# when its callbacks' steps run: it may touch memory between them and after the last one,
-# and other threads can see its half-done state meanwhile (`list.sort` empties the list
-# until it ends). Its footprint, announced with the step that called it, is only the
-# first of the steps it spans; every step of its callbacks touches it too.
-
-_FRAMES_ABOVE = 64
-_GENERATOR_FLAGS = 0x20 | 0x80 | 0x200  # CO_GENERATOR, CO_COROUTINE, CO_ASYNC_GENERATOR
-
-
-def unfinished_calls(frame: types.FrameType | None, below: types.CodeType | None,
-                     memo: Memo) -> Op:
-    """What the paused instructions of the user frames from `frame` upwards may still
-    touch: each one that runs the code below it through something else (a builtin), or
-    whose callee is not traced (a library's Python, ours), adds its footprint. `below`:
-    the code of the frame under `frame`, the step's own (traced) frame; None for a
-    synchronisation point, whose frame is ours."""
-    out: Op = NOTHING
-    depth = 0
-    traced = below is not None  # is the frame below traced (its steps say what it does)?
-    while frame is not None and depth < _FRAMES_ABOVE:
-        depth += 1
-        code = frame.f_code
-        known = _code_kinds.get(id(code))  # by id: a code object hashes its contents
-        kind = known[1] if known is not None and known[0] is code else _code_kind(code)
-        user = kind == 1 or (kind == 2 and is_user_code(frame))
-        if below is not None and user:
-            entry = decoded(code).at.get(frame.f_lasti)
-            # a library's or our Python below is not traced: what it does until it returns
-            # is the call's footprint, even when this instruction called it directly
-            if entry is not None and not (traced and _calls_directly(entry, frame, below)):
-                out += _footprint(entry, frame, memo)
-        below, traced = code, user
-        frame = frame.f_back
-    return out
-
-
-# id(code) -> (code, 0: ours or a library's, 1: a user file's, 2: compiled at run time,
-# whose it is depends on who compiled it: `is_user_code`); the code is kept, so its id
-# is not reused.
-_code_kinds: dict[int, tuple[types.CodeType, int]] = {}
-
-
-def _code_kind(code: types.CodeType) -> int:
-    name = code.co_filename
-    kind = 2 if compiled_at_run_time(name) else int(is_user_file(name))
-    if kind != 2:
-        if len(_code_kinds) > 100_000:
-            _code_kinds.clear()
-        _code_kinds[id(code)] = (code, kind)
-    return kind
-
-
-def _calls_directly(entry: tuple[str, Any, str, tuple[Sym, ...]], frame: types.FrameType,
-                    callee: types.CodeType) -> bool:
-    """Is `callee` run by the paused instruction itself: a call of that Python function
-    (or of a class whose `__init__` it is), a generator resumed by `for` or `yield from`,
-    a user property read? Then nothing of the instruction is left when it returns. A call
-    whose callee cannot be resolved from the frame (an item of a list, a call's result,
-    `f(*args)`) is taken as a call of the user function it runs (docs/dpor.md)."""
-    name, _, _, inputs = entry
-    if name in ("FOR_ITER", "SEND", "YIELD_FROM", "GET_ITER", "GET_AWAITABLE"):
-        return bool(callee.co_flags & _GENERATOR_FLAGS)
-    if name == "CALL_FUNCTION_EX":
-        return is_user_file(callee.co_filename)
-    if name not in CALLS:
-        return name in ("LOAD_ATTR", "STORE_ATTR") and is_user_file(callee.co_filename)
-    if name in ("CALL_FUNCTION", "CALL_FUNCTION_KW"):
-        inputs = (("null",), *inputs)
-    meth = next((s for s in inputs[:2] if s is not None and s[0] == "meth"), None)
-    if meth is not None:
-        owner = resolve(meth[1], frame)
-        fn = _MISSING if owner is _MISSING else instance_attr(owner, meth[2])
-        if owner is not _MISSING and fn is _MISSING:
-            fn = _static(owner, meth[2])
-    else:
-        first = next((s for s in inputs[:2] if s is None or s[0] != "null"), None)
-        if first == ("made",):
-            return True  # a function this frame made (a comprehension, a lambda)
-        fn = resolve(first, frame)
-    if fn is _MISSING:
-        return is_user_file(callee.co_filename)
-    return _runs(fn, callee)
-
-
-def _runs(fn: Any, code: types.CodeType) -> bool:
-    """Does calling `fn` run `code` first, from Python (no builtin in between)?"""
-    if isinstance(fn, (types.MethodType, staticmethod, classmethod)):
-        fn = fn.__func__
-    if getattr(fn, "__code__", None) is code:
-        return True
-    if isinstance(fn, type):  # its instance's __new__ or __init__, called by type
-        return any(getattr(_static_type(fn, n), "__code__", None) is code
-                   for n in ("__new__", "__init__"))
-    call = _static(fn, "__call__")
-    return getattr(call, "__code__", None) is code
-
-
-def _footprint(entry: tuple[str, Any, str, tuple[Sym, ...]], frame: types.FrameType,
-               memo: Memo) -> Op:
+def instruction_footprint(entry: tuple[str, Any, str, tuple[Sym, ...]],
+                          frame: types.FrameType, memo: Memo) -> Op:
+    """The accesses of the instruction `entry` (decoded.at's) where `frame` is paused."""
     name, argval, argrepr, inputs = entry
     found = _name_access(name, argval, frame)
     if found is not None:
@@ -482,13 +386,13 @@ def _footprint(entry: tuple[str, Any, str, tuple[Sym, ...]], frame: types.FrameT
         return NOTHING  # 3.14's with, on a context manager only this frame has
     if name in ("LOAD_ATTR", "LOAD_METHOD", "LOAD_SPECIAL", "STORE_ATTR", "DELETE_ATTR"):
         owner = resolve(inputs[-1], frame)
-        if owner is _MISSING:
+        if owner is MISSING:
             return ((ANY, True), (ANY_SYNC, True))
         return _attribute(owner, str(argval), not name.startswith("LOAD"))
     if name in ("BINARY_SUBSCR", "STORE_SUBSCR", "DELETE_SUBSCR", "BINARY_SLICE",
                 "STORE_SLICE") or (name == "BINARY_OP" and argrepr == "[]"):
         container = resolve(inputs[1] if name == "STORE_SUBSCR" else inputs[0], frame)
-        if name in ("BINARY_SLICE", "STORE_SLICE") or container is _MISSING:
+        if name in ("BINARY_SLICE", "STORE_SLICE") or container is MISSING:
             return ((ANY, True), (ANY_SYNC, True))
         write = not name.startswith("BINARY") or hasattr(type(container), "__missing__")
         if type(container) in CONTAINERS or type(container).__name__ in ("deque",
@@ -534,8 +438,8 @@ _PLAIN = (int, float, str, bool, type(None), complex)
 def _point_first(owner: Any, name: str) -> bool:
     if type(owner).__name__ == "Condition" and name in ("__enter__", "__exit__"):
         lock = instance_attr(owner, "_lock")  # it enters its lock: ours, or user code
-        return lock is not _MISSING and _point_first(lock, name)
-    fn = _static(owner, name)
+        return lock is not MISSING and _point_first(lock, name)
+    fn = class_attr(owner, name)
     module = str(getattr(fn, "__module__", ""))
     first = FIRST_LOCK.get(module)
     if module == "concurrent.futures._base" and name.startswith("__"):
@@ -550,9 +454,9 @@ def _callee(sym: Sym, frame: types.FrameType) -> Any:
     if sym is None or sym[0] != "meth":
         return resolve(sym, frame)
     owner = resolve(sym[1], frame)
-    if owner is _MISSING or instance_attr(owner, sym[2]) is not _MISSING:
-        return _MISSING
-    return _static(owner, sym[2])
+    if owner is MISSING or instance_attr(owner, sym[2]) is not MISSING:
+        return MISSING
+    return class_attr(owner, sym[2])
 
 
 def _fresh_cm(sym: Sym, frame: types.FrameType) -> bool:
@@ -574,7 +478,7 @@ def _with(sym: Sym, frame: types.FrameType) -> tuple[Op, Op, bool]:
     if _fresh_manager(sym, frame):
         return NOTHING, NOTHING, True  # made for this with: nobody else has it yet
     mgr = resolve(sym, frame)
-    if mgr is _MISSING:
+    if mgr is MISSING:
         return UNKNOWN, UNKNOWN, False
     if is_ours(mgr):
         if _point_first(mgr, "__enter__") and _point_first(mgr, "__exit__"):
@@ -582,6 +486,6 @@ def _with(sym: Sym, frame: types.FrameType) -> tuple[Op, Op, bool]:
         return ((("s", id(mgr)), True),), ((("s", id(mgr)), True),), True
     if _point_first(mgr, "__enter__") and _point_first(mgr, "__exit__"):
         return NOTHING, NOTHING, True  # an executor: its lock's points are its steps
-    enter, exit_ = _static(mgr, "__enter__"), _static(mgr, "__exit__")
+    enter, exit_ = class_attr(mgr, "__enter__"), class_attr(mgr, "__exit__")
     return (NOTHING if _user_function(enter) else UNKNOWN,
             NOTHING if _user_function(exit_) else UNKNOWN, False)

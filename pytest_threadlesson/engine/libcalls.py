@@ -2,12 +2,14 @@
 (`footprint.py` asks): our primitives' methods, the standard queue's and
 concurrent.futures' (when their objects were made under the scheduler, so that their
 locks are ours). The step that calls one touches nothing by itself; the lock's own points
-carry the dependency. docs/dpor.md says why each is safe."""
+carry the dependency. Also the few library properties and functions that touch less
+than anything: a thread's name, `current_thread()`. docs/dpor.md says why each is safe."""
 
 from __future__ import annotations
 
 import inspect
 import sys
+import threading
 from typing import Any
 
 # Our primitives' methods whose first step is the primitive's own scheduling point (their
@@ -38,6 +40,18 @@ POINT_FIRST = {
 # when the object was made under the scheduler.
 FIRST_LOCK = {"queue": "mutex", "concurrent.futures._base": "_condition",
                "concurrent.futures.thread": "_shutdown_lock"}
+
+# Library properties whose getter reads one attribute of its object and runs nothing else
+# (`Thread.name` returns `self._name`, `Thread.daemon` `self._daemonic`): reading one reads
+# that attribute. Their setters stay writes of the whole object (they check state first).
+GETS_ONE = {threading.Thread.__dict__["name"]: "_name",
+            threading.Thread.__dict__["daemon"]: "_daemonic"}
+
+# Functions that tell the calling thread about itself: `current_thread()` looks up its own
+# entry in the registry of running threads, which no other thread changes while it runs.
+OWN_THREAD = tuple(getattr(threading, name) for name in
+                   ("current_thread", "main_thread", "get_ident", "get_native_id")
+                   if hasattr(threading, name))
 
 
 def executor_class(cls: type) -> type | None:

@@ -196,6 +196,46 @@ _EVENT_AT_PREFIX = sys.version_info < (3, 12)
 _points_cache: dict[types.CodeType, dict[int, str]] = {}
 
 
+# A frame's prologue, before its first instruction of the code as written; and what
+# follows a `yield` before the generator goes on.
+_PROLOGUE = frozenset({"RESUME", "COPY_FREE_VARS", "MAKE_CELL", "NOP", "CACHE",
+                       "RETURN_GENERATOR", "GEN_START", "EXTENDED_ARG"})
+_entry_cache: dict[types.CodeType, frozenset[int]] = {}
+
+
+def entry_offsets(code: types.CodeType) -> frozenset[int]:
+    """Where a frame of `code` starts, or goes on after a `yield`: the offset (as
+    `frame.f_lasti` reports it at the opcode event) of the first instruction that is not
+    prologue. A frame that a builtin or a library function runs (a callback) begins a step
+    there when that call is not finished (`footprint.unfinished_calls`): what the call
+    did before it is visible to other threads (`cached_property` looked in the
+    instance's dict, `list.sort` emptied the list)."""
+    found = _entry_cache.get(code)
+    if found is None:
+        offsets: set[int] = set()
+        starting, after_generator = True, False
+        prefix: int | None = None
+        for ins in dis.get_instructions(code):
+            name = ins.opname
+            if name == "EXTENDED_ARG":
+                prefix = ins.offset if prefix is None else prefix
+                continue
+            if starting and (name in _PROLOGUE or (after_generator and name == "POP_TOP")):
+                after_generator = name == "RETURN_GENERATOR"
+                prefix = None
+                continue
+            if starting:
+                offsets.add(ins.offset)
+                if prefix is not None:
+                    offsets.add(prefix)
+                starting = False
+            if name == "YIELD_VALUE":
+                starting, after_generator = True, False
+            prefix = None
+        found = _entry_cache[code] = frozenset(offsets)
+    return found
+
+
 def scheduling_points(code: types.CodeType) -> dict[int, str]:
     """The scheduling points of `code`: the offset (as `frame.f_lasti` reports it at the
     instruction's opcode event) of each instruction that is not local, and its kind."""

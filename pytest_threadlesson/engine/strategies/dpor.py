@@ -41,9 +41,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from ..conflict import Op, dependent, keys
-from ..footprint import NOTHING, Memo, footprint, unfinished_calls
+from ..footprint import NOTHING, Memo, footprint
 from ..syncsteps import ANY_SYNC, sleeping, sync_footprint, would_park
-from ..tracing import scheduling_points
+from ..tracing import entry_offsets, scheduling_points
+from ..unfinished import unfinished_calls
 
 _IGNORED = ("outside", "abort", "opcode")
 
@@ -88,6 +89,7 @@ class Dpor:
         # when it would wait for it, False for a try or a timed acquire
         self.takes: set[int] = set()  # the steps that took (or tried to take) a lock
         self.holds: set[int] = set()  # those of them that would wait for it
+        self.entry: tuple[int, int] | None = None  # (frame, offset) of a callback's start
 
     def observe(self, thread: int, kind: str, frame: types.FrameType | None) -> None:
         """The oracle's call: `thread` is at a point of `kind` (for "opcode", paused at a
@@ -97,9 +99,18 @@ class Dpor:
             return
         self.taking.pop(thread, None)
         if kind == "opcode" and frame is not None:
-            if frame.f_lasti in scheduling_points(frame.f_code):
-                op = footprint(frame, self.memo) + \
-                    unfinished_calls(frame.f_back, frame.f_code, self.memo)
+            code, at = frame.f_code, frame.f_lasti
+            point = at in scheduling_points(code)
+            if point or at in entry_offsets(code):
+                # a builtin or a library function that runs this frame is not finished:
+                # the step touches what it may touch
+                above = unfinished_calls(frame.f_back, code, self.memo)
+                if point:
+                    op = footprint(frame, self.memo) + above
+                elif above:  # a callback's start, inside that call: a step of its own
+                    op, self.entry = above, (id(frame), at)
+                else:
+                    return
                 self.pending[thread] = self._joined(thread, op)
         elif kind == "exit":
             self.pending.pop(thread, None)
@@ -154,7 +165,9 @@ class Dpor:
         return op if read is None else op + read
 
     def preempt(self, frame: types.FrameType) -> bool:
-        return frame.f_lasti in scheduling_points(frame.f_code)
+        entry, self.entry = self.entry, None
+        return frame.f_lasti in scheduling_points(frame.f_code) or \
+            entry == (id(frame), frame.f_lasti)
 
     def choose(self, runnable: Sequence[int], current: int | None, kind: str) -> int:
         for t in runnable:

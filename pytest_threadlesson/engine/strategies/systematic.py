@@ -18,7 +18,8 @@ import types
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ..tracing import LOCAL_OPS, scheduling_points
+from ..tracing import LOCAL_OPS, entry_offsets, scheduling_points
+from ..unfinished import unfinished_calls
 
 # The byte-code names of this Python that are scheduling points (the complement of
 # `tracing.LOCAL_OPS`; a BINARY_OP is one whatever its operator).
@@ -67,8 +68,11 @@ class Systematic:
 
     def preempt(self, frame: types.FrameType) -> bool:
         # Every shared access is a decision point; the decision itself is made in choose,
-        # where "go on" is the default.
-        return frame.f_lasti in shared_offsets(frame.f_code)
+        # where "go on" is the default. So is the start of a callback that a builtin or a
+        # library function runs before it is finished (what it did so far is visible).
+        code, at = frame.f_code, frame.f_lasti
+        return at in shared_offsets(code) or (
+            at in entry_offsets(code) and bool(unfinished_calls(frame.f_back, code, {})))
 
 
 @dataclass

@@ -1,0 +1,121 @@
+"""Steps inside a call that is not finished, for `dpor` and `systematic`.
+
+A builtin that calls back into traced code (`items.sort(key=f)`, `sorted`, `max(key=)`,
+`heapq.heappush` comparing with a user `__lt__`, a dict calling a user `__eq__`), or a
+library function that does (`functools.cached_property`, `Counter.update` pulling from a
+user generator), is not done when its callbacks' steps run: it may touch memory between
+them and after the last one, and other threads can see its half-done state meanwhile
+(`list.sort` empties the list until it ends). Its footprint, announced with the step that
+called it, is only the first of the steps it spans: every step of its callbacks touches
+it too, and a callback's start is a step of its own (docs/scheduling-points.md,
+"Callbacks"; docs/dpor.md).
+"""
+
+from __future__ import annotations
+
+import types
+from typing import Any
+
+from ..frames import compiled_at_run_time, is_user_code, is_user_file
+from .conflict import Op
+from .footprint import (
+    MISSING,
+    NOTHING,
+    Memo,
+    class_attr,
+    instance_attr,
+    instruction_footprint,
+    resolve,
+)
+from .symbols import CALLS, Sym, decoded
+
+_FRAMES_ABOVE = 64
+_GENERATOR_FLAGS = 0x20 | 0x80 | 0x200  # CO_GENERATOR, CO_COROUTINE, CO_ASYNC_GENERATOR
+
+
+def unfinished_calls(frame: types.FrameType | None, below: types.CodeType | None,
+                     memo: Memo) -> Op:
+    """What the paused instructions of the user frames from `frame` upwards may still
+    touch: each one that runs the code below it through something else (a builtin), or
+    whose callee is not traced (a library's Python, ours), adds its footprint. `below`:
+    the code of the frame under `frame`, the step's own (traced) frame; None for a
+    synchronisation point, whose frame is ours."""
+    out: Op = NOTHING
+    depth = 0
+    traced = below is not None  # is the frame below traced (its steps say what it does)?
+    while frame is not None and depth < _FRAMES_ABOVE:
+        depth += 1
+        code = frame.f_code
+        known = _code_kinds.get(id(code))  # by id: a code object hashes its contents
+        kind = known[1] if known is not None and known[0] is code else _code_kind(code)
+        user = kind == 1 or (kind == 2 and is_user_code(frame))
+        if below is not None and user:
+            entry = decoded(code).at.get(frame.f_lasti)
+            # a library's or our Python below is not traced: what it does until it returns
+            # is the call's footprint, even when this instruction called it directly
+            if entry is not None and not (traced and _calls_directly(entry, frame, below)):
+                out += instruction_footprint(entry, frame, memo)
+        below, traced = code, user
+        frame = frame.f_back
+    return out
+
+
+# id(code) -> (code, 0: ours or a library's, 1: a user file's, 2: compiled at run time,
+# whose it is depends on who compiled it: `is_user_code`); the code is kept, so its id
+# is not reused.
+_code_kinds: dict[int, tuple[types.CodeType, int]] = {}
+
+
+def _code_kind(code: types.CodeType) -> int:
+    name = code.co_filename
+    kind = 2 if compiled_at_run_time(name) else int(is_user_file(name))
+    if kind != 2:
+        if len(_code_kinds) > 100_000:
+            _code_kinds.clear()
+        _code_kinds[id(code)] = (code, kind)
+    return kind
+
+
+def _calls_directly(entry: tuple[str, Any, str, tuple[Sym, ...]], frame: types.FrameType,
+                    callee: types.CodeType) -> bool:
+    """Is `callee` run by the paused instruction itself: a call of that Python function
+    (or of a class whose `__init__` it is), a generator resumed by `for` or `yield from`,
+    a user property read? Then nothing of the instruction is left when it returns. A call
+    whose callee cannot be resolved from the frame (an item of a list, a call's result,
+    `f(*args)`) is taken as a call of the user function it runs (docs/dpor.md)."""
+    name, _, _, inputs = entry
+    if name in ("FOR_ITER", "SEND", "YIELD_FROM", "GET_ITER", "GET_AWAITABLE"):
+        return bool(callee.co_flags & _GENERATOR_FLAGS)
+    if name == "CALL_FUNCTION_EX":
+        return is_user_file(callee.co_filename)
+    if name not in CALLS:
+        return name in ("LOAD_ATTR", "STORE_ATTR") and is_user_file(callee.co_filename)
+    if name in ("CALL_FUNCTION", "CALL_FUNCTION_KW"):
+        inputs = (("null",), *inputs)
+    meth = next((s for s in inputs[:2] if s is not None and s[0] == "meth"), None)
+    if meth is not None:
+        owner = resolve(meth[1], frame)
+        fn = MISSING if owner is MISSING else instance_attr(owner, meth[2])
+        if owner is not MISSING and fn is MISSING:
+            fn = class_attr(owner, meth[2])
+    else:
+        first = next((s for s in inputs[:2] if s is None or s[0] != "null"), None)
+        if first == ("made",):
+            return True  # a function this frame made (a comprehension, a lambda)
+        fn = resolve(first, frame)
+    if fn is MISSING:
+        return is_user_file(callee.co_filename)
+    return _runs(fn, callee)
+
+
+def _runs(fn: Any, code: types.CodeType) -> bool:
+    """Does calling `fn` run `code` first, from Python (no builtin in between)?"""
+    if isinstance(fn, (types.MethodType, staticmethod, classmethod)):
+        fn = fn.__func__
+    if getattr(fn, "__code__", None) is code:
+        return True
+    if isinstance(fn, type):  # its instance's __new__ or __init__, called by type
+        return any(getattr(k.__dict__.get(n), "__code__", None) is code
+                   for k in fn.__mro__ for n in ("__new__", "__init__"))
+    call = class_attr(fn, "__call__")
+    return getattr(call, "__code__", None) is code
