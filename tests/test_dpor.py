@@ -453,6 +453,55 @@ def test_a_lambda_given_to_a_builtin_is_a_plain_value() -> None:
     assert result.schedules == 1, result.summary
 
 
+def test_a_method_of_a_string_reads_it() -> None:
+    """`", ".join(parts)`: a str cannot change, so its methods read it. Two threads joining
+    their own parts with one constant separator: one run (each wrote the separator: 6)."""
+
+    def join(parts: list[str], out: list[str]) -> None:
+        out.append(", ".join(parts))
+
+    def scenario() -> None:
+        joiners = [threading.Thread(target=join, args=(["a", "b"], [])) for _ in range(2)]
+        for joiner in joiners:
+            joiner.start()
+        for joiner in joiners:
+            joiner.join()
+
+    engine = Contention(seed=1, test_id="join", shrink_budget=0)
+    result = engine.explore(scenario, 200, strategy="dpor", preemptions=None)
+    assert result.verified, result.summary
+    assert result.schedules == 1, result.summary
+
+
+def test_formatting_a_user_object_runs_only_its_traced_dunders() -> None:
+    """`f"{Label(n)}"`: formatting an object of a user class whose `__str__` is user code
+    (and whose `__format__`, `__repr__` are object's) runs only traced code, whose steps
+    say what they touch; the formatting itself touches nothing. One run (it touched any
+    memory: no verdict in 200 runs)."""
+
+    class Label:
+        def __init__(self, n: int) -> None:
+            self.n = n
+
+        def __str__(self) -> str:
+            return f"#{self.n}"
+
+    def name(n: int, out: list[str]) -> None:
+        out.append(f"{Label(n)}")
+
+    def scenario() -> None:
+        namers = [threading.Thread(target=name, args=(n, [])) for n in range(2)]
+        for namer in namers:
+            namer.start()
+        for namer in namers:
+            namer.join()
+
+    engine = Contention(seed=1, test_id="format", shrink_budget=0)
+    result = engine.explore(scenario, 200, strategy="dpor", preemptions=None)
+    assert result.verified, result.summary
+    assert result.schedules == 1, result.summary
+
+
 def test_a_queue_method_touches_only_its_queue() -> None:
     """`queue.Queue` methods start with `with self.<condition>:` on our locks: the call
     itself touches nothing, the queue's lock carries the dependency."""

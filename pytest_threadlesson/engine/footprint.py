@@ -38,6 +38,16 @@ from typing import Any
 from ..frames import PACKAGE_DIR, is_user_file
 from .conflict import ANY, Access, Op
 from .libcalls import FIRST_LOCK, GETS_ONE, OWN_THREAD, POINT_FIRST, executor_class, fresh_executor
+from .resolve import (
+    CONTAINERS,
+    MISSING,
+    PLAIN,
+    SCALARS,
+    class_attr,
+    instance_attr,
+    resolve,
+    type_attr,
+)
 from .symbols import CALLS, TWO, Sym, decoded
 from .syncsteps import ANY_SYNC, is_ours
 
@@ -47,76 +57,6 @@ Memo = dict[tuple[int, int], "Op"]
 
 UNKNOWN: Op = ((ANY, True), (ANY_SYNC, True))  # a step that may do anything
 NOTHING: Op = ()
-
-# -- resolving symbols in the paused frame, without running user code ------------------
-
-MISSING = object()
-SCALARS = (int, float, complex, str, bytes, bool, type(None), range, types.FunctionType,
-           types.BuiltinFunctionType, type)
-CONTAINERS = (list, tuple, dict, set, frozenset, str, bytes, bytearray, range)
-
-
-def resolve(sym: Sym, frame: types.FrameType, depth: int = 0) -> Any:
-    if sym is None or depth > 4:
-        return MISSING
-    tag = sym[0]
-    if tag == "const":
-        return sym[1]
-    if tag == "built":
-        return ()  # a tuple or list the frame just built: it stands for nothing shared
-    if tag == "made":
-        return _made  # a function the frame just made (a lambda): nobody else has it
-    if tag in ("local", "deref"):
-        return frame.f_locals.get(sym[1], MISSING)
-    if tag == "global":
-        found = frame.f_globals.get(sym[1], MISSING)
-        if found is MISSING:
-            found = getattr(builtins, sym[1], MISSING)
-        return found
-    if tag == "attr":
-        owner = resolve(sym[1], frame, depth + 1)
-        return MISSING if owner is MISSING else instance_attr(owner, sym[2])
-    if tag == "ret" and any(resolve(sym[1], frame, depth + 1) is f for f in _SCALAR_RESULTS):
-        return 0  # what len(...) returned: an int, whatever it was
-    if tag in ("cmp", "binop") and \
-            all(type(resolve(s, frame, depth + 1)) in _PLAIN for s in sym[1:]):
-        return True  # comparing or adding numbers or strings gives a plain value
-    if tag == "item":  # an item of a list, tuple or dict, by a plain key
-        box, key = resolve(sym[1], frame, depth + 1), resolve(sym[2], frame, depth + 1)
-        if type(box) in (list, tuple) and type(key) is int and -len(box) <= key < len(box):
-            return box[key]
-        if type(box) is dict and type(key) in _PLAIN:
-            return box.get(key, MISSING)
-    return MISSING
-
-
-def _made() -> None:
-    """A function a frame just made (a lambda): a plain value to a builtin taking it."""
-
-
-# Builtins that always return an exact int, bool or str.
-_SCALAR_RESULTS = (len, isinstance, issubclass, id, callable, hash, ord, chr)
-
-
-def instance_attr(owner: Any, name: str) -> Any:
-    """`owner.name` when it is plain data of the instance (or a module's global)."""
-    try:
-        data = object.__getattribute__(owner, "__dict__")
-    except AttributeError:
-        return MISSING
-    if isinstance(data, dict):
-        return data.get(name, MISSING)
-    return MISSING
-
-
-def class_attr(owner: Any, name: str) -> Any:
-    """`type(owner)`'s own `name` (a method, a descriptor), not the instance's."""
-    for klass in type(owner).__mro__:
-        found = klass.__dict__.get(name, MISSING)
-        if found is not MISSING:
-            return found
-    return MISSING
-
 
 def _ours_function(fn: Any) -> bool:
     code = getattr(fn, "__code__", None)
@@ -166,6 +106,8 @@ def _reads(values: list[Any]) -> Op:
     return tuple(out)
 
 
+# Builtin values whose methods cannot change them (`", ".join(parts)` reads the string).
+_IMMUTABLE = (str, bytes, tuple, frozenset, int, float, complex, range)
 _STORES = (list.append, list.insert, collections.deque.append, collections.deque.appendleft)
 _WRITING_BUILTINS = {"setattr", "delattr", "next", "exec", "eval", "compile", "__import__",
                      "vars", "locals", "globals", "open", "input", "breakpoint", "anext"}
@@ -213,7 +155,7 @@ def _call(inputs: tuple[Sym, ...], frame: types.FrameType, memo: Memo, name: str
             return ((("o", id(owner)), True),)  # it keeps its argument, reads nothing of it
         if type(fn).__name__ in ("method_descriptor", "wrapper_descriptor",
                                  "builtin_function_or_method"):
-            return ((("o", id(owner)), True), *_reads(args))
+            return ((("o", id(owner)), not isinstance(owner, _IMMUTABLE)), *_reads(args))
         return UNKNOWN
     first = next((s for s in inputs[:2] if s is None or s[0] != "null"), None)
     if first == ("made",):
@@ -245,7 +187,7 @@ def _function(fn: Any, args: list[Any]) -> Op:
         executor = executor_class(fn)
         if executor is not None:  # a new executor; its default name numbers executors
             return ((("o", id(executor)), True),)
-        init, new = _static_type(fn, "__init__"), _static_type(fn, "__new__")
+        init, new = type_attr(fn, "__init__"), type_attr(fn, "__new__")
         if (init is object.__init__ or _user_function(init)) and \
                 (new is object.__new__ or _user_function(new)):
             return NOTHING  # a new object of user code: its __init__ is traced
@@ -264,7 +206,7 @@ def _function(fn: Any, args: list[Any]) -> Op:
                           for v in args if not isinstance(v, SCALARS)))
             return UNKNOWN if fn.__name__ in _WRITING_BUILTINS else _reads(args)
         if owner is not None and not isinstance(owner, types.ModuleType):
-            return ((("o", id(owner)), True), *_reads(args))
+            return ((("o", id(owner)), not isinstance(owner, _IMMUTABLE)), *_reads(args))
         return UNKNOWN
     if is_ours(fn) or str(getattr(fn, "__module__", "")).startswith("pytest_threadlesson"):
         return ((ANY_SYNC, True),)
@@ -285,13 +227,6 @@ def _cm_helper(fn: Any) -> bool:
 def _builtin(method: Any) -> bool:
     return type(method).__name__ in ("wrapper_descriptor", "builtin_function_or_method",
                                      "method_descriptor")
-
-
-def _static_type(klass: type, name: str) -> Any:
-    for k in klass.__mro__:
-        if name in k.__dict__:
-            return k.__dict__[name]
-    return MISSING
 
 
 def _operands(values: list[Any], write: bool) -> Op:
@@ -418,8 +353,8 @@ def instruction_footprint(entry: tuple[str, Any, str, tuple[Sym, ...]],
             memo.pop((id(frame), ~frame.f_lasti), None)
         return enter
     if name in ("FORMAT_VALUE", "FORMAT_SIMPLE", "CONVERT_VALUE") and \
-            type(resolve(inputs[-1], frame)) in _PLAIN:
-        return NOTHING  # formatting a number or a string runs no code
+            _formats_itself(_made_type(inputs[-1], frame)):
+        return NOTHING  # a number or a string; a user object's dunders are traced code
     if inputs and inputs[-1] is not None and inputs[-1][0] == "exited" and \
             (id(frame), ~inputs[-1][1]) in memo:
         return NOTHING  # testing what our exit or contextmanager's returned: a bool
@@ -432,7 +367,32 @@ def instruction_footprint(entry: tuple[str, Any, str, tuple[Sym, ...]],
     return UNKNOWN
 
 
-_PLAIN = (int, float, str, bool, type(None), complex)
+_FORMATTING = ("__format__", "__str__", "__repr__")
+
+
+def _made_type(sym: Sym, frame: types.FrameType) -> type | None:
+    """The type of what `sym` stands for: of the object, or the class a call made it
+    with (`f"{Point(x)}"`); None when unknown."""
+    value = resolve(sym, frame)
+    if value is not MISSING:
+        return type(value)
+    if sym is not None and sym[0] == "ret":
+        made = resolve(sym[1], frame)
+        if type(made) is type and type_attr(made, "__new__") is object.__new__ and \
+                is_user_file(str(getattr(sys.modules.get(made.__module__), "__file__", ""))):
+            return made  # a plain user class: what it makes is an instance of it
+    return None
+
+
+def _formats_itself(kind: type | None) -> bool:
+    """Does formatting an object of `kind` run no code but object's and the code under
+    test's?"""
+    if kind is None:
+        return False
+    if kind in PLAIN:
+        return True
+    return all((f := type_attr(kind, n)) is object.__dict__[n] or _user_function(f)
+               for n in _FORMATTING)
 
 
 def _point_first(owner: Any, name: str) -> bool:

@@ -18,15 +18,8 @@ from typing import Any
 
 from ..frames import compiled_at_run_time, is_user_code, is_user_file
 from .conflict import Op
-from .footprint import (
-    MISSING,
-    NOTHING,
-    Memo,
-    class_attr,
-    instance_attr,
-    instruction_footprint,
-    resolve,
-)
+from .footprint import NOTHING, Memo, instruction_footprint
+from .resolve import MISSING, class_attr, instance_attr, resolve
 from .symbols import CALLS, Sym, decoded
 
 _FRAMES_ABOVE = 64
