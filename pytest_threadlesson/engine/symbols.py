@@ -241,8 +241,9 @@ def _jumped(ins: dis.Instruction, before: list[Sym], after: list[Sym]) -> list[S
     except ValueError:
         return [None] * len(before)
     kept = before[:len(before) + min(effect, 0)]
-    if not ins.opname.startswith(("JUMP", "POP_JUMP")) and kept:
-        kept[-1] = None  # not a plain jump: what it left on top is not known
+    if not ins.opname.startswith(("JUMP", "POP_JUMP")) and kept and effect >= 0:
+        kept[-1] = None  # not a plain jump: what it left on top is not known (what it
+        # only popped down to is: a loop that ends leaves its with's exit below it)
     return kept + [None] * max(effect, 0)
 
 

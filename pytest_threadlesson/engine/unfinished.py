@@ -16,7 +16,7 @@ from __future__ import annotations
 import types
 from typing import Any
 
-from ..frames import compiled_at_run_time, is_user_code, is_user_file
+from ..frames import PACKAGE_DIR, compiled_at_run_time, is_user_code, is_user_file
 from .conflict import Op
 from .footprint import NOTHING, Memo, instruction_footprint
 from .resolve import MISSING, class_attr, instance_attr, resolve
@@ -35,34 +35,43 @@ def unfinished_calls(frame: types.FrameType | None, below: types.CodeType | None
     synchronisation point, whose frame is ours."""
     out: Op = NOTHING
     depth = 0
-    traced = below is not None  # is the frame below traced (its steps say what it does)?
+    under = _USER if below is not None else _OURS  # what the frame below `frame` runs
     while frame is not None and depth < _FRAMES_ABOVE:
         depth += 1
         code = frame.f_code
         known = _code_kinds.get(id(code))  # by id: a code object hashes its contents
         kind = known[1] if known is not None and known[0] is code else _code_kind(code)
-        user = kind == 1 or (kind == 2 and is_user_code(frame))
-        if below is not None and user:
+        if kind == _RUN_TIME:
+            kind = _USER if is_user_code(frame) else _LIBRARY
+        # Below a user frame: traced code says what it does itself, unless a builtin ran
+        # it; a library's Python is not traced, so what it does until it returns is the
+        # call's footprint; our primitives do their shared work at their own points.
+        if kind == _USER and below is not None and under != _OURS:
             entry = decoded(code).at.get(frame.f_lasti)
-            # a library's or our Python below is not traced: what it does until it returns
-            # is the call's footprint, even when this instruction called it directly
-            if entry is not None and not (traced and _calls_directly(entry, frame, below)):
+            if entry is not None and not (under == _USER and
+                                          _calls_directly(entry, frame, below)):
                 out += instruction_footprint(entry, frame, memo)
-        below, traced = code, user
+        below, under = code, kind
         frame = frame.f_back
     return out
 
 
-# id(code) -> (code, 0: ours or a library's, 1: a user file's, 2: compiled at run time,
-# whose it is depends on who compiled it: `is_user_code`); the code is kept, so its id
-# is not reused.
+# What a code object is: a library's, a user file's, compiled at run time (whose it is
+# depends on who compiled it: `is_user_code`), or ours. By id(code): (code, kind), the
+# code kept so that its id is not reused.
+_LIBRARY, _USER, _RUN_TIME, _OURS = range(4)
 _code_kinds: dict[int, tuple[types.CodeType, int]] = {}
 
 
 def _code_kind(code: types.CodeType) -> int:
     name = code.co_filename
-    kind = 2 if compiled_at_run_time(name) else int(is_user_file(name))
-    if kind != 2:
+    if name.startswith(PACKAGE_DIR):
+        kind = _OURS
+    elif compiled_at_run_time(name):
+        kind = _RUN_TIME
+    else:
+        kind = _USER if is_user_file(name) else _LIBRARY
+    if kind != _RUN_TIME:
         if len(_code_kinds) > 100_000:
             _code_kinds.clear()
         _code_kinds[id(code)] = (code, kind)
