@@ -10,6 +10,7 @@ import threading
 import types
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
 from corpus import RACY, SAFE, programs
@@ -382,6 +383,23 @@ def test_a_lock_taken_from_a_list_by_index_is_that_lock() -> None:
     _assert_only_thread_orders(_two(work), runs=2)  # 2 on 3.10
 
 
+def _in_one_run(work: Callable[..., None], *args: tuple[Any, ...]) -> None:
+    """Threads running `work`, one per argument tuple, started and joined: verified by an
+    unbounded dpor search in one run (their steps are independent)."""
+
+    def scenario() -> None:
+        threads = [threading.Thread(target=work, args=a) for a in args]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    engine = Contention(seed=1, test_id=work.__name__, shrink_budget=0)
+    result = engine.explore(scenario, 200, strategy="dpor", preemptions=None)
+    assert result.verified, result.summary
+    assert result.schedules == 1, result.summary
+
+
 def test_reading_a_threads_name_or_daemon_flag_reads_only_that() -> None:
     """`Thread.name` and `Thread.daemon` are the library's properties; their getters read
     `_name` and `_daemonic` only. Two threads reading them from one thread object are
@@ -391,17 +409,7 @@ def test_reading_a_threads_name_or_daemon_flag_reads_only_that() -> None:
     def look() -> None:
         assert named.name == "named" and not named.daemon
 
-    def scenario() -> None:
-        readers = [threading.Thread(target=look) for _ in range(2)]
-        for reader in readers:
-            reader.start()
-        for reader in readers:
-            reader.join()
-
-    engine = Contention(seed=1, test_id="names", shrink_budget=0)
-    result = engine.explore(scenario, 200, strategy="dpor", preemptions=None)
-    assert result.verified, result.summary
-    assert result.schedules == 1, result.summary
+    _in_one_run(look, (), ())
 
 
 def test_asking_which_thread_am_i_touches_nothing_shared() -> None:
@@ -414,17 +422,7 @@ def test_asking_which_thread_am_i_touches_nothing_shared() -> None:
         if threading.main_thread() is not me:
             seen[threading.get_ident()] = me.name
 
-    def scenario() -> None:
-        readers = [threading.Thread(target=look, args=({},)) for _ in range(2)]
-        for reader in readers:
-            reader.start()
-        for reader in readers:
-            reader.join()
-
-    engine = Contention(seed=1, test_id="who", shrink_budget=0)
-    result = engine.explore(scenario, 200, strategy="dpor", preemptions=None)
-    assert result.verified, result.summary
-    assert result.schedules == 1, result.summary
+    _in_one_run(look, ({},), ({},))
 
 
 def test_a_lambda_given_to_a_builtin_is_a_plain_value() -> None:
@@ -440,17 +438,7 @@ def test_a_lambda_given_to_a_builtin_is_a_plain_value() -> None:
     def sort(box: Box) -> None:
         box.items = sorted(box.items, key=lambda v: -v)
 
-    def scenario() -> None:
-        sorters = [threading.Thread(target=sort, args=(Box(),)) for _ in range(2)]
-        for sorter in sorters:
-            sorter.start()
-        for sorter in sorters:
-            sorter.join()
-
-    engine = Contention(seed=1, test_id="sorted", shrink_budget=0)
-    result = engine.explore(scenario, 200, strategy="dpor", preemptions=None)
-    assert result.verified, result.summary
-    assert result.schedules == 1, result.summary
+    _in_one_run(sort, (Box(),), (Box(),))
 
 
 def test_a_method_of_a_string_reads_it() -> None:
@@ -460,17 +448,7 @@ def test_a_method_of_a_string_reads_it() -> None:
     def join(parts: list[str], out: list[str]) -> None:
         out.append(", ".join(parts))
 
-    def scenario() -> None:
-        joiners = [threading.Thread(target=join, args=(["a", "b"], [])) for _ in range(2)]
-        for joiner in joiners:
-            joiner.start()
-        for joiner in joiners:
-            joiner.join()
-
-    engine = Contention(seed=1, test_id="join", shrink_budget=0)
-    result = engine.explore(scenario, 200, strategy="dpor", preemptions=None)
-    assert result.verified, result.summary
-    assert result.schedules == 1, result.summary
+    _in_one_run(join, (["a", "b"], []), (["a", "b"], []))
 
 
 def test_formatting_a_user_object_runs_only_its_traced_dunders() -> None:
@@ -489,17 +467,7 @@ def test_formatting_a_user_object_runs_only_its_traced_dunders() -> None:
     def name(n: int, out: list[str]) -> None:
         out.append(f"{Label(n)}")
 
-    def scenario() -> None:
-        namers = [threading.Thread(target=name, args=(n, [])) for n in range(2)]
-        for namer in namers:
-            namer.start()
-        for namer in namers:
-            namer.join()
-
-    engine = Contention(seed=1, test_id="format", shrink_budget=0)
-    result = engine.explore(scenario, 200, strategy="dpor", preemptions=None)
-    assert result.verified, result.summary
-    assert result.schedules == 1, result.summary
+    _in_one_run(name, (0, []), (1, []))
 
 
 def test_a_queue_method_touches_only_its_queue() -> None:

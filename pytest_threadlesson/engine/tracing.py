@@ -207,7 +207,7 @@ def entry_offsets(code: types.CodeType) -> frozenset[int]:
     """Where a frame of `code` starts, or goes on after a `yield`: the offset (as
     `frame.f_lasti` reports it at the opcode event) of the first instruction that is not
     prologue. A frame that a builtin or a library function runs (a callback) begins a step
-    there when that call is not finished (`footprint.unfinished_calls`): what the call
+    there when that call is not finished (`unfinished.unfinished_calls`): what the call
     did before it is visible to other threads (`cached_property` looked in the
     instance's dict, `list.sort` emptied the list)."""
     found = _entry_cache.get(code)
