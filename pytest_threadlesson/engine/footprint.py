@@ -95,6 +95,15 @@ _PLAIN_GETS = (types.FunctionType, types.BuiltinFunctionType, types.MethodDescri
                types.MethodWrapperType, staticmethod, classmethod, types.MethodType)
 
 
+def _looked_up(args: list[Any]) -> Op:
+    """`getattr(obj, name[, default])`, `hasattr(obj, name)`: reading that attribute."""
+    if len(args) < 2 or args[0] is MISSING:
+        return UNKNOWN
+    if not isinstance(args[1], str):
+        return ((("o", id(args[0])), True),)  # some attribute: any descriptor of it
+    return (*_attribute(args[0], args[1], False), *_reads(args[2:]))
+
+
 def _reads(values: list[Any]) -> Op:
     """A builtin reading its arguments: each object, or any memory when unknown."""
     out: list[Access] = []
@@ -204,6 +213,8 @@ def _function(fn: Any, args: list[Any]) -> Op:
                 return ((("o", id(sys.stdout)), True),
                         *(((ANY, True) if v is MISSING else (("o", id(v)), True))
                           for v in args if not isinstance(v, SCALARS)))
+            if fn is getattr or fn is hasattr:  # the attribute's descriptor runs
+                return _looked_up(args)
             return UNKNOWN if fn.__name__ in _WRITING_BUILTINS else _reads(args)
         if owner is not None and not isinstance(owner, types.ModuleType):
             return ((("o", id(owner)), not isinstance(owner, _IMMUTABLE)), *_reads(args))
@@ -255,6 +266,7 @@ _CONTAINER_ITER: tuple[type, ...] = (
 # Builtins whose result is a new container or a range: iterating or unpacking it reads
 # nothing another thread has (the call itself has its own footprint).
 _FRESH = (range, sorted, list, tuple)
+_GENERATOR_FUNCTION = 0x20  # CO_GENERATOR: calling it makes a new generator
 
 
 def _iteration(sym: Sym, frame: types.FrameType) -> Op:
@@ -264,8 +276,9 @@ def _iteration(sym: Sym, frame: types.FrameType) -> Op:
         return NOTHING  # a tuple or list this frame just built: nobody else has it
     if sym is not None and sym[0] == "ret":
         made = resolve(sym[1], frame)
-        if any(made is f for f in _FRESH):
-            return NOTHING
+        if any(made is f for f in _FRESH) or (
+                _user_function(made) and made.__code__.co_flags & _GENERATOR_FUNCTION):
+            return NOTHING  # a new list, or a new generator of user code: only ours
         return UNKNOWN
     obj = resolve(sym, frame)
     if obj is MISSING:
@@ -273,7 +286,7 @@ def _iteration(sym: Sym, frame: types.FrameType) -> Op:
     if isinstance(obj, _CONTAINER_ITER) or type(obj).__name__ == "deque":
         return ((("o", id(obj)), False),)
     if isinstance(obj, types.GeneratorType) and is_user_file(obj.gi_code.co_filename):
-        return NOTHING
+        return ((("o", id(obj)), True),)  # resumes it: its steps run inside (unfinished.py)
     if type(obj).__name__ in _ITERATORS:  # it reads its container, found through the gc
         held = [r for r in gc.get_referents(obj) if not isinstance(r, SCALARS)]
         return (*((("o", id(r)), False) for r in held), (("o", id(obj)), True))

@@ -23,7 +23,6 @@ from .resolve import MISSING, class_attr, instance_attr, resolve
 from .symbols import CALLS, Sym, decoded
 
 _FRAMES_ABOVE = 64
-_GENERATOR_FLAGS = 0x20 | 0x80 | 0x200  # CO_GENERATOR, CO_COROUTINE, CO_ASYNC_GENERATOR
 
 
 def unfinished_calls(frame: types.FrameType | None, below: types.CodeType | None,
@@ -87,7 +86,7 @@ def _calls_directly(entry: tuple[str, Any, str, tuple[Sym, ...]], frame: types.F
     `f(*args)`) is taken as a call of the user function it runs (docs/dpor.md)."""
     name, _, _, inputs = entry
     if name in ("FOR_ITER", "SEND", "YIELD_FROM", "GET_ITER", "GET_AWAITABLE"):
-        return bool(callee.co_flags & _GENERATOR_FLAGS)
+        return False  # resuming a generator: its steps touch it (another thread may too)
     if name == "CALL_FUNCTION_EX":
         return is_user_file(callee.co_filename)
     if name not in CALLS:
