@@ -172,6 +172,11 @@ def _call(inputs: tuple[Sym, ...], frame: types.FrameType, memo: Memo, name: str
     return _function(resolve(first, frame), args)
 
 
+def call_footprint(fn: Any, args: list[Any]) -> Op:
+    """What calling `fn(*args)` touches by itself (user code: nothing, its steps say)."""
+    return _function(fn, args)
+
+
 def _function(fn: Any, args: list[Any]) -> Op:
     if fn is MISSING:
         return UNKNOWN

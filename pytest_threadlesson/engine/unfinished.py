@@ -13,12 +13,14 @@ it too, and a callback's start is a step of its own (docs/scheduling-points.md,
 
 from __future__ import annotations
 
+import functools
+import threading
 import types
 from typing import Any
 
 from ..frames import PACKAGE_DIR, compiled_at_run_time, is_user_code, is_user_file
 from .conflict import Op
-from .footprint import NOTHING, Memo, instruction_footprint
+from .footprint import NOTHING, Memo, call_footprint, instruction_footprint
 from .resolve import MISSING, class_attr, instance_attr, resolve
 from .symbols import CALLS, Sym, decoded
 
@@ -120,3 +122,50 @@ def _runs(fn: Any, code: types.CodeType) -> bool:
                    for k in fn.__mro__ for n in ("__new__", "__init__"))
     call = class_attr(fn, "__call__")
     return getattr(call, "__code__", None) is code
+
+
+# -- threads whose body is not traced -----------------------------------------------------
+# A thread whose target is a builtin (`Thread(target=log.append, args=(x,))`) runs it
+# between its start and its end with no point in between: its first step is that call.
+# A library's body between its points is not traced either; only the bodies below are
+# known to touch nothing shared but through our primitives (a pool worker starts at its
+# queue's get). So each step of such a thread touches what its body may touch.
+_KNOWN_BODIES = {"concurrent.futures.thread._worker"}
+
+
+def thread_root(frame: types.FrameType | None) -> tuple[int, Op] | None:
+    """At a thread's start (our `Thread.start` or `_thread.start_new_thread`, on the
+    stack above `frame`): the new thread's number, and what each of its steps touches
+    besides its own accesses."""
+    depth = 0
+    while frame is not None and depth < 16:
+        depth += 1
+        local = frame.f_locals if frame.f_code.co_filename.startswith(PACKAGE_DIR) else {}
+        idx = getattr(local.get("rec"), "idx", None)
+        if isinstance(idx, int) and "body" in local and "self" in local:
+            return idx, _body(local["body"], local["self"])
+        if isinstance(idx, int) and "function" in local:
+            return idx, _target(local["function"], list(local.get("args") or ()))
+        frame = frame.f_back
+    return None
+
+
+def _body(body: Any, thread: Any) -> Op:
+    run = getattr(body, "__func__", None)
+    if run is threading.Thread.run:
+        return _target(getattr(thread, "_target", None), list(getattr(thread, "_args", ())))
+    if run is threading.Timer.run:  # waits on its Event (ours), then calls the function
+        return _target(getattr(thread, "function", None), list(getattr(thread, "args", ())))
+    return _target(body, [])
+
+
+def _target(fn: Any, args: list[Any]) -> Op:
+    while isinstance(fn, functools.partial):
+        args = [*fn.args, *args]
+        fn = fn.func
+    code = getattr(getattr(fn, "__func__", fn), "__code__", None)
+    if fn is None or (isinstance(code, types.CodeType) and is_user_file(code.co_filename)):
+        return NOTHING  # the code under test: its own steps say what it touches
+    name = f"{getattr(fn, '__module__', '')}.{getattr(fn, '__qualname__', '')}"
+    return NOTHING if name in _KNOWN_BODIES else call_footprint(fn, args)
+

@@ -44,7 +44,7 @@ from ..conflict import Op, dependent, keys
 from ..footprint import NOTHING, Memo, footprint
 from ..syncsteps import ANY_SYNC, sleeping, sync_footprint, would_park
 from ..tracing import entry_offsets, scheduling_points
-from ..unfinished import unfinished_calls
+from ..unfinished import thread_root, unfinished_calls
 
 _IGNORED = ("outside", "abort", "opcode")
 
@@ -90,6 +90,7 @@ class Dpor:
         self.takes: set[int] = set()  # the steps that took (or tried to take) a lock
         self.holds: set[int] = set()  # those of them that would wait for it
         self.entry: tuple[int, int] | None = None  # (frame, offset) of a callback's start
+        self.roots: dict[int, Op] = {}  # thread -> what its untraced body may touch
 
     def observe(self, thread: int, kind: str, frame: types.FrameType | None) -> None:
         """The oracle's call: `thread` is at a point of `kind` (for "opcode", paused at a
@@ -139,6 +140,9 @@ class Dpor:
                 return
             if kind == "start":  # after the thread began: its steps come after the
                 op = NOTHING     # step that started it (`born`), this one touches nothing
+                root = thread_root(frame)  # what its untraced body may touch, each step
+                if root is not None and root[1]:
+                    self.roots[root[0]] = root[1]
             self.pending[thread] = self._joined(thread, op + above)
 
     def _ran(self, thread: int, frame: types.FrameType) -> None:
@@ -190,6 +194,8 @@ class Dpor:
             if self.taking[chosen]:
                 self.holds.add(at)
         op = self.pending.pop(chosen, NOTHING)
+        if self.roots and chosen in self.roots:
+            op = op + self.roots[chosen]
         self.events.append((chosen, op))
         self.states.append((ids, current if current in ids else None, entry))
         base = self.asleep if at == len(self.prefix) - 1 else entry
@@ -208,7 +214,7 @@ class Dpor:
     def _stays(self, t: int, chosen: int, op: Op) -> bool:
         """Does sleeping `t` stay asleep across `chosen`'s step `op`? Not when they are
         dependent, nor when `t` waits on `chosen` (its last step ends it: a join)."""
-        mine = self.pending.get(t, NOTHING)
+        mine = self.pending.get(t, NOTHING) + self.roots.get(t, NOTHING)
         return not dependent(mine, op) and (("s", ("thread", chosen)), True) not in mine
 
 
