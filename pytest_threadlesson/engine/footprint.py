@@ -224,6 +224,10 @@ def _function(fn: Any, args: list[Any]) -> Op:
         if owner is not None and not isinstance(owner, types.ModuleType):
             return ((("o", id(owner)), not isinstance(owner, _IMMUTABLE)), *_reads(args))
         return UNKNOWN
+    if isinstance(fn, (types.MethodDescriptorType, types.WrapperDescriptorType)) and args \
+            and args[0] is not MISSING and isinstance(args[0], fn.__objclass__):
+        owner = args[0]  # `str.upper(title)`: the method of its first argument
+        return ((("o", id(owner)), not isinstance(owner, _IMMUTABLE)), *_reads(args[1:]))
     if is_ours(fn) or str(getattr(fn, "__module__", "")).startswith("pytest_threadlesson"):
         return ((ANY_SYNC, True),)
     return UNKNOWN

@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import threading
 import types
+from collections.abc import Callable
 from typing import Any
 
 from ..frames import PACKAGE_DIR, compiled_at_run_time, is_user_code, is_user_file
@@ -44,6 +45,10 @@ def unfinished_calls(frame: types.FrameType | None, below: types.CodeType | None
         kind = known[1] if known is not None and known[0] is code else _code_kind(code)
         if kind == _RUN_TIME:
             kind = _USER if is_user_code(frame) else _LIBRARY
+        elif kind == _LIBRARY and id(code) in _CALLERS:  # a pool runs what it was given
+            caller, footprint_of = _CALLERS[id(code)]
+            if caller is code:
+                out += footprint_of(frame.f_locals.get("self"))
         # Below a user frame: traced code says what it does itself, unless a builtin ran
         # it; a library's Python is not traced, so what it does until it returns is the
         # call's footprint; our primitives do their shared work at their own points.
@@ -124,6 +129,28 @@ def _runs(fn: Any, code: types.CodeType) -> bool:
     return getattr(call, "__code__", None) is code
 
 
+# The standard library's code that calls what a test gave it, in a thread of its own (a
+# pool's worker runs the submitted callable, then the future's done-callbacks) between
+# our points: a builtin given there runs in the worker's steps. By the caller's code.
+def _work_item(item: Any) -> Op:
+    return _target(getattr(item, "fn", None), list(getattr(item, "args", ())))
+
+
+def _done_callbacks(future: Any) -> Op:
+    return tuple(a for fn in list(getattr(future, "_done_callbacks", ()))
+                 for a in _target(fn, [future]))
+
+
+def _callers() -> dict[int, tuple[types.CodeType, Callable[[Any], Op]]]:
+    import concurrent.futures._base as base
+    import concurrent.futures.thread as pool
+
+    found = [(pool._WorkItem.run.__code__, _work_item),
+             (base.Future._invoke_callbacks.__code__,  # type: ignore[attr-defined]
+              _done_callbacks)]
+    return {id(code): (code, footprint_of) for code, footprint_of in found}
+
+
 # -- threads whose body is not traced -----------------------------------------------------
 # A thread whose target is a builtin (`Thread(target=log.append, args=(x,))`) runs it
 # between its start and its end with no point in between: its first step is that call.
@@ -163,9 +190,14 @@ def _target(fn: Any, args: list[Any]) -> Op:
     while isinstance(fn, functools.partial):
         args = [*fn.args, *args]
         fn = fn.func
+    call = class_attr(fn, "__call__")
+    if isinstance(call, types.FunctionType) and not isinstance(fn, type):
+        fn = call  # an object of a class with a Python __call__: that is what runs
     code = getattr(getattr(fn, "__func__", fn), "__code__", None)
     if fn is None or (isinstance(code, types.CodeType) and is_user_file(code.co_filename)):
         return NOTHING  # the code under test: its own steps say what it touches
     name = f"{getattr(fn, '__module__', '')}.{getattr(fn, '__qualname__', '')}"
     return NOTHING if name in _KNOWN_BODIES else call_footprint(fn, args)
 
+
+_CALLERS = _callers()
