@@ -133,6 +133,9 @@ def _runs(fn: Any, code: types.CodeType) -> bool:
 # pool's worker runs the submitted callable, then the future's done-callbacks) between
 # our points: a builtin given there runs in the worker's steps. By the caller's code.
 def _work_item(item: Any) -> Op:
+    task = getattr(item, "task", None)  # 3.14: (fn, args, kwargs); before: its attributes
+    if isinstance(task, tuple) and len(task) == 3:
+        return _target(task[0], list(task[1]))
     return _target(getattr(item, "fn", None), list(getattr(item, "args", ())))
 
 
