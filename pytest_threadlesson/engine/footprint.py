@@ -117,6 +117,12 @@ def _reads(values: list[Any]) -> Op:
 
 # Builtin values whose methods cannot change them (`", ".join(parts)` reads the string).
 _IMMUTABLE = (str, bytes, tuple, frozenset, int, float, complex, range)
+
+
+def _method_of(owner: Any, args: list[Any]) -> Op:
+    """A builtin method of `owner` called with `args`: writes its owner (reads it, when
+    it cannot change) and reads its arguments."""
+    return ((("o", id(owner)), not isinstance(owner, _IMMUTABLE)), *_reads(args))
 _STORES = (list.append, list.insert, collections.deque.append, collections.deque.appendleft)
 _WRITING_BUILTINS = {"setattr", "delattr", "next", "exec", "eval", "compile", "__import__",
                      "vars", "locals", "globals", "open", "input", "breakpoint", "anext"}
@@ -164,7 +170,7 @@ def _call(inputs: tuple[Sym, ...], frame: types.FrameType, memo: Memo, name: str
             return ((("o", id(owner)), True),)  # it keeps its argument, reads nothing of it
         if type(fn).__name__ in ("method_descriptor", "wrapper_descriptor",
                                  "builtin_function_or_method"):
-            return ((("o", id(owner)), not isinstance(owner, _IMMUTABLE)), *_reads(args))
+            return _method_of(owner, args)
         return UNKNOWN
     first = next((s for s in inputs[:2] if s is None or s[0] != "null"), None)
     if first == ("made",):
@@ -222,12 +228,12 @@ def _function(fn: Any, args: list[Any]) -> Op:
                 return _looked_up(args)
             return UNKNOWN if fn.__name__ in _WRITING_BUILTINS else _reads(args)
         if owner is not None and not isinstance(owner, types.ModuleType):
-            return ((("o", id(owner)), not isinstance(owner, _IMMUTABLE)), *_reads(args))
+            return _method_of(owner, args)
         return UNKNOWN
     if isinstance(fn, (types.MethodDescriptorType, types.WrapperDescriptorType)) and args \
             and args[0] is not MISSING and isinstance(args[0], fn.__objclass__):
         owner = args[0]  # `str.upper(title)`: the method of its first argument
-        return ((("o", id(owner)), not isinstance(owner, _IMMUTABLE)), *_reads(args[1:]))
+        return _method_of(owner, args[1:])
     if is_ours(fn) or str(getattr(fn, "__module__", "")).startswith("pytest_threadlesson"):
         return ((ANY_SYNC, True),)
     return UNKNOWN
