@@ -181,6 +181,42 @@ def test_a_search_cut_by_its_budget_is_not_verified() -> None:
     assert result.summary.startswith(f"no failure in {cut} schedule")
 
 
+def test_a_longer_search_runs_random_schedules_besides_and_says_so() -> None:
+    """After its first runs, every other run of a dpor search is a random schedule: it
+    finds an early race sooner than the depth-first search, and adds nothing to the
+    proof, which counts only the search's own runs."""
+    result = _explore("safe_queue_handoff", "dpor", 2)
+    assert result.verified and result.probes > 0, result.summary
+    assert f"in {result.schedules} runs (with at most 2 preemptions" in result.summary
+    assert result.summary.endswith(f", and {result.probes} random schedules")
+    short = _explore("safe_locked_counter", "dpor", 2)
+    assert short.verified and short.probes == 0 and short.schedules < 5, short.summary
+
+
+def test_a_race_early_in_a_pool_is_found_by_the_random_schedules() -> None:
+    """Three pool workers add to one total without a lock. Depth-first, dpor reverses
+    their race only after every class of the pool's shutdown: 889 runs at 622358b. Its
+    random schedules find it in tens (here: seed 1, 54)."""
+
+    class Tally:
+        def __init__(self) -> None:
+            self.total = 0
+
+        def add(self, n: int) -> None:
+            self.total = self.total + n
+
+    def scenario() -> None:
+        tally = Tally()
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            list(pool.map(tally.add, [1, 2, 3]))
+        assert tally.total == 6, tally.total
+
+    engine = Contention(seed=1, test_id="pool", shrink_budget=0)
+    with pytest.raises(ScheduleFailure) as failed:
+        engine.explore(scenario, 300, strategy="dpor")
+    assert failed.value.diagnosis == "race" and failed.value.schedule < 150
+
+
 def test_a_replay_of_a_dpor_failure_gives_the_same_report() -> None:
     scenario = PROGRAMS["racy_attribute"].scenario
     engine = Contention(seed=1, test_id="replayed")
@@ -355,6 +391,27 @@ def test_what_a_thread_wrote_is_read_after_join_without_a_race() -> None:
     result = Contention(seed=1, shrink_budget=0).explore(scenario, 200, strategy="dpor",
                                                          preemptions=None)
     assert result.verified, result.summary
+
+
+def test_a_join_right_after_another_still_reads_the_first_threads_end() -> None:
+    """Joins in a row with no traced step between them (a pool's shutdown joins its
+    workers so): the step after the first join is the second join, and it carries the
+    read of t1's end. Without it, what t1 did last raced with whatever the caller did
+    after both joins (k16's runs)."""
+
+    def scenario() -> None:
+        pool = _Pool()
+        threads = [threading.Thread(target=setattr, args=(pool, name, 1))
+                   for name in ("n", "flag")]
+        for t in threads:
+            t.start()
+        list(map(threading.Thread.join, threads))
+        assert (pool.n, pool.flag) == (1, 1)
+
+    run = Dpor([])
+    run_schedule(scenario, run)
+    read = {loc for who, op in run.events if who == 0 for loc, write in op if not write}
+    assert {("s", ("thread", 1)), ("s", ("thread", 2))} <= read, run.events
 
 
 def test_a_read_after_a_join_that_timed_out_still_races() -> None:

@@ -85,15 +85,32 @@ class ExploreResult:
     verified: bool = False
     preemption_bound: int | None = None
     covered: str = ""  # dpor: what its verified search covered (classes, bound, steps)
+    probes: int = 0  # dpor: random schedules run besides its own (`schedules`)
 
     @property
     def summary(self) -> str:
+        besides = f", and {self.probes} random schedules" if self.probes else ""
         if self.verified and self.covered:
-            return self.covered
+            return self.covered + besides
         if self.verified:
             return (f"verified: all {self.schedules} interleavings with at most "
                     f"{self.preemption_bound} preemptions")
-        return f"no failure in {self.schedules} schedules ({self.strategy}, seed {self.seed})"
+        return (f"no failure in {self.schedules} schedules ({self.strategy}, seed "
+                f"{self.seed}){besides}")
+
+
+# dpor searches depth-first from a run's end, so a race early in the program is reversed
+# only after every class of what follows it: a bug a random schedule finds at once can
+# take it hundreds of runs. Once its search has made PROBE_AFTER runs, every other
+# run is a random schedule (seeded like the default's), PROBES of them at most: they find
+# such a bug sooner and do not enter the search, whose proof stays its own.
+PROBE_AFTER = 5
+PROBES = DEFAULT_SCHEDULES
+
+
+def _probes(search: Any) -> bool:
+    return isinstance(search, DporSearch) and search.runs >= PROBE_AFTER and \
+        not search.exhausted
 
 
 def derive_seed(session_seed: int, test_id: str) -> int:
@@ -179,26 +196,32 @@ class Contention:
         bound = 2 if preemptions is None and strategy_name == "systematic" else preemptions
         search: Any = SystematicSearch(bound or 0) if strategy_name == "systematic" else \
             DporSearch(bound) if strategy_name == "dpor" else None
-        ran = 0
+        ran = probes = 0
         sampling = search is None
         for number in range(1, budget + 1):
             arena.made_progress()  # a test's backstop watches for progress, not time
-            systematic = None if sampling else search.strategy()
-            if systematic is None and not sampling:
+            probe = not sampling and _probes(search) and probes < PROBES and number % 2 == 0
+            systematic = None if sampling or probe else search.strategy()
+            if systematic is None and not sampling and not probe:
                 if strategy_name != "dpor" or search.verified:
                     break
                 # dpor's runs prove nothing here (sleeps): sample, as the default would
-                sampling, budget = True, min(budget, number - 1 + DEFAULT_SCHEDULES)
+                # (its probes were the first of those schedules)
+                sampling = True
+                budget = min(budget, number - 1 + max(DEFAULT_SCHEDULES - probes, 0))
             if number > budget:
                 break
+            # a random run of a systematic search takes the default's schedules in order
+            key = number if search is None else number - search.runs
             strat: Strategy = systematic if systematic is not None else make_strategy(
-                "random" if search is not None else strategy_name, f"{base}:{number}",
+                "random" if search is not None else strategy_name, f"{base}:{key}",
                 steps_hint=steps_hint)
             outcome = run_schedule(scenario, strat, wall_limit=self.wall_limit,
                                    max_steps=self.max_steps,
                                    dropped_exceptions_ok=self.dropped_exceptions_ok,
                                    hints=self.hints)
             ran = number
+            probes += probe
             if systematic is not None:
                 search.finished(systematic)
             steps_hint = max(outcome.points, 10)
@@ -207,9 +230,10 @@ class Contention:
             if failure is not None:
                 raise self._shrunk(scenario, outcome, failure, seed)
         if search is not None:
-            return ExploreResult(ran, threads_started, strategy_name, base,
+            return ExploreResult(ran - probes, threads_started, strategy_name, base,
                                  verified=getattr(search, "verified", search.exhausted),
-                                 preemption_bound=bound, covered=getattr(search, "covered", ""))
+                                 preemption_bound=bound, covered=getattr(search, "covered", ""),
+                                 probes=probes)
         return ExploreResult(ran, threads_started, strategy_name, base)
 
     def _run(self, scenario: Callable[[], Any], strategy: Any, max_steps: int | None = None,

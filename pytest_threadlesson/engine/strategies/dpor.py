@@ -130,13 +130,16 @@ class Dpor:
             if kind == "block" and op == ((ANY_SYNC, True),) and sleeping(frame):
                 self.slept = True
             read = tuple((loc, False) for loc, _ in op)
-            if kind == "join":  # it reads the thread's end, after it returns (below)
-                self.joining[thread] = read
             # a builtin or a library function that called the code that reached this
             # point is not finished: the step touches what it may touch
             above = unfinished_calls(frame, None, self.memo)
-            if kind == "join" or (kind == "block" and self.joining.get(thread) == read):
-                self.pending[thread] = above  # calling join, waiting in it
+            if kind == "join":  # it reads the thread's end, after it returns (below);
+                # a join right after another reads the end that one waited for
+                self.pending[thread] = self._joined(thread, above)
+                self.joining[thread] = read
+                return
+            if kind == "block" and self.joining.get(thread) == read:
+                self.pending[thread] = above  # waiting in a join
                 return
             if kind == "start":  # after the thread began: its steps come after the
                 op = NOTHING     # step that started it (`born`), this one touches nothing
@@ -152,7 +155,7 @@ class Dpor:
         step = self.last.get(thread)
         if step is None or frame.f_lasti not in scheduling_points(frame.f_code):
             return
-        extra = footprint(frame, self.memo)
+        extra = self._joined(thread, footprint(frame, self.memo))  # a join just returned
         if not extra:
             return
         who, op = self.events[step]
