@@ -13,6 +13,8 @@ Access = tuple[Loc, bool]  # (location, write)
 Op = tuple[Access, ...]
 
 ANY: Loc = ("*",)
+UNKNOWN: Op = ((ANY, True), (ANY_SYNC, True))  # a step that may do anything
+NOTHING: Op = ()
 
 
 def _keys(loc: Loc) -> tuple[tuple[Loc, ...], tuple[Loc, ...]]:

@@ -29,14 +29,14 @@ import builtins
 import collections
 import contextlib
 import functools
-import gc
 import sys
 import threading
 import types
 from typing import Any
 
 from ..frames import PACKAGE_DIR, is_user_file
-from .conflict import ANY, Access, Op
+from .conflict import ANY, NOTHING, UNKNOWN, Access, Op
+from .iteration import iteration_footprint
 from .libcalls import FIRST_LOCK, GETS_ONE, OWN_THREAD, POINT_FIRST, executor_class, fresh_executor
 from .resolve import (
     CONTAINERS,
@@ -47,6 +47,7 @@ from .resolve import (
     instance_attr,
     resolve,
     type_attr,
+    user_function,
 )
 from .symbols import CALLS, TWO, Sym, decoded
 from .syncsteps import ANY_SYNC, is_ours
@@ -55,18 +56,10 @@ from .syncsteps import ANY_SYNC, is_ours
 # NOTHING when that exit returns a plain bool (testing it touches nothing).
 Memo = dict[tuple[int, int], "Op"]
 
-UNKNOWN: Op = ((ANY, True), (ANY_SYNC, True))  # a step that may do anything
-NOTHING: Op = ()
 
 def _ours_function(fn: Any) -> bool:
     code = getattr(fn, "__code__", None)
     return isinstance(code, types.CodeType) and code.co_filename.startswith(PACKAGE_DIR)
-
-
-def _user_function(fn: Any) -> bool:
-    code = getattr(fn, "__code__", None)
-    return isinstance(code, types.CodeType) and is_user_file(code.co_filename) \
-        and not code.co_filename.startswith("<")
 
 
 def _attribute(owner: Any, name: str, write: bool) -> Op:
@@ -77,14 +70,14 @@ def _attribute(owner: Any, name: str, write: bool) -> Op:
         return ((("a", id(owner), GETS_ONE[where]), False),)
     if where is not MISSING and hasattr(type(where), "__set__"):
         if isinstance(where, property) and all(
-                f is None or _user_function(f) for f in (where.fget, where.fset, where.fdel)):
+                f is None or user_function(f) for f in (where.fget, where.fset, where.fdel)):
             return ((("a", id(owner), name), write),)
         return ((("o", id(owner)), True),)  # a descriptor of a library: the whole object
     if not write and where is not MISSING and hasattr(type(where), "__get__") and \
             not isinstance(where, _PLAIN_GETS) and instance_attr(owner, name) is MISSING:
         if isinstance(where, functools.cached_property):
             return ((("a", id(owner), name), True),)  # looks, computes, stores it there
-        if not _user_function(getattr(type(where), "__get__", None)):
+        if not user_function(getattr(type(where), "__get__", None)):
             return ((("o", id(owner)), True),)  # a library's descriptor: anything
     return ((("a", id(owner), name), write),)
 
@@ -156,7 +149,7 @@ def _call(inputs: tuple[Sym, ...], frame: types.FrameType, memo: Memo, name: str
             return _function(fn, args)  # a callable kept in the instance: called as it is
         if fn is MISSING:
             fn = class_attr(owner, meth[2])
-        if _user_function(fn):
+        if user_function(fn):
             return ((("a", id(owner), meth[2]), False),)
         if _cm_helper(fn):
             return NOTHING  # a new context manager holding a new generator
@@ -188,13 +181,13 @@ def _function(fn: Any, args: list[Any]) -> Op:
         return UNKNOWN
     if any(fn is f for f in OWN_THREAD):
         return NOTHING
-    if _user_function(fn):
+    if user_function(fn):
         return NOTHING
     if _cm_helper(fn):
         return NOTHING  # a new context manager holding a new generator: nobody else has them
     if isinstance(fn, types.MethodType):
         owner = fn.__self__
-        if _user_function(fn.__func__):
+        if user_function(fn.__func__):
             return NOTHING
         if is_ours(owner) or _ours_function(fn.__func__):
             return ((("s", id(owner)), True),)
@@ -208,8 +201,8 @@ def _function(fn: Any, args: list[Any]) -> Op:
         if executor is not None:  # a new executor; its default name numbers executors
             return ((("o", id(executor)), True),)
         init, new = type_attr(fn, "__init__"), type_attr(fn, "__new__")
-        if (init is object.__init__ or _user_function(init)) and \
-                (new is object.__new__ or _user_function(new)):
+        if (init is object.__init__ or user_function(init)) and \
+                (new is object.__new__ or user_function(new)):
             return NOTHING  # a new object of user code: its __init__ is traced
         if is_user_file(str(getattr(sys.modules.get(fn.__module__), "__file__", ""))) and \
                 _builtin(init) and _builtin(new):
@@ -247,7 +240,7 @@ def _cm_helper(fn: Any) -> bool:
     if isinstance(fn, types.MethodType):
         fn = fn.__func__
     return getattr(fn, "__code__", None) is _CM_CODE and \
-        _user_function(getattr(fn, "__wrapped__", None))
+        user_function(getattr(fn, "__wrapped__", None))
 
 
 def _builtin(method: Any) -> bool:
@@ -262,50 +255,10 @@ def _operands(values: list[Any], write: bool) -> Op:
             return ((ANY, write),)
         if isinstance(v, SCALARS):
             continue
-        if type(v) in CONTAINERS or not _user_function(class_attr(v, "__eq__")):
+        if type(v) in CONTAINERS or not user_function(class_attr(v, "__eq__")):
             out.append((("o", id(v)), write))
         # an instance of a user class: its operators are traced code
     return tuple(out)
-
-
-_ITERATORS = {"list_iterator", "tuple_iterator", "range_iterator", "longrange_iterator",
-              "set_iterator",
-              "str_iterator", "str_ascii_iterator", "dict_keyiterator", "dict_valueiterator",
-              "dict_itemiterator", "list_reverseiterator", "bytes_iterator",
-              "_deque_iterator"}
-_CONTAINER_ITER: tuple[type, ...] = (
-    list, tuple, dict, set, frozenset, str, bytes, bytearray, range,
-    type({}.keys()), type({}.values()), type({}.items()))
-
-
-# Builtins whose result is a new container or a range: iterating or unpacking it reads
-# nothing another thread has (the call itself has its own footprint).
-_FRESH = (range, sorted, list, tuple)
-_GENERATOR_FUNCTION = 0x20  # CO_GENERATOR: calling it makes a new generator
-
-
-def _iteration(sym: Sym, frame: types.FrameType) -> Op:
-    if sym is not None and sym[0] == "iter":
-        sym = sym[1]
-    if sym == ("built",):
-        return NOTHING  # a tuple or list this frame just built: nobody else has it
-    if sym is not None and sym[0] == "ret":
-        made = resolve(sym[1], frame)
-        if any(made is f for f in _FRESH) or (
-                _user_function(made) and made.__code__.co_flags & _GENERATOR_FUNCTION):
-            return NOTHING  # a new list, or a new generator of user code: only ours
-        return UNKNOWN
-    obj = resolve(sym, frame)
-    if obj is MISSING:
-        return ((ANY, True), (ANY_SYNC, True))
-    if isinstance(obj, _CONTAINER_ITER) or type(obj).__name__ == "deque":
-        return ((("o", id(obj)), False),)
-    if isinstance(obj, types.GeneratorType) and is_user_file(obj.gi_code.co_filename):
-        return ((("o", id(obj)), True),)  # resumes it: its steps run inside (unfinished.py)
-    if type(obj).__name__ in _ITERATORS:  # it reads its container, found through the gc
-        held = [r for r in gc.get_referents(obj) if not isinstance(r, SCALARS)]
-        return (*((("o", id(r)), False) for r in held), (("o", id(obj)), True))
-    return UNKNOWN
 
 
 def _name_access(name: str, argval: Any, frame: types.FrameType) -> Op | None:
@@ -371,7 +324,7 @@ def instruction_footprint(entry: tuple[str, Any, str, tuple[Sym, ...]],
         return UNKNOWN if exit_ is None else memo.get((id(frame), exit_[3]), UNKNOWN)
     if name in ("GET_ITER", "FOR_ITER", "UNPACK_SEQUENCE", "UNPACK_EX", "LIST_EXTEND",
                 "SET_UPDATE", "DICT_UPDATE", "DICT_MERGE", "GET_LEN"):
-        return _iteration(inputs[-1], frame)
+        return iteration_footprint(name, inputs[-1], frame)
     if name in ("BEFORE_WITH", "SETUP_WITH"):
         enter, exit_, plain = _with(inputs[-1], frame)
         memo[(id(frame), frame.f_lasti)] = exit_
@@ -419,7 +372,7 @@ def _formats_itself(kind: type | None) -> bool:
         return False
     if kind in PLAIN:
         return True
-    return all((f := type_attr(kind, n)) is object.__dict__[n] or _user_function(f)
+    return all((f := type_attr(kind, n)) is object.__dict__[n] or user_function(f)
                for n in _FORMATTING)
 
 
@@ -475,5 +428,5 @@ def _with(sym: Sym, frame: types.FrameType) -> tuple[Op, Op, bool]:
     if _point_first(mgr, "__enter__") and _point_first(mgr, "__exit__"):
         return NOTHING, NOTHING, True  # an executor: its lock's points are its steps
     enter, exit_ = class_attr(mgr, "__enter__"), class_attr(mgr, "__exit__")
-    return (NOTHING if _user_function(enter) else UNKNOWN,
-            NOTHING if _user_function(exit_) else UNKNOWN, False)
+    return (NOTHING if user_function(enter) else UNKNOWN,
+            NOTHING if user_function(exit_) else UNKNOWN, False)

@@ -7,6 +7,7 @@ import builtins
 import types
 from typing import Any
 
+from ..frames import is_user_file
 from .symbols import Sym
 
 MISSING = object()
@@ -84,3 +85,10 @@ def type_attr(klass: type, name: str) -> Any:
         if name in k.__dict__:
             return k.__dict__[name]
     return MISSING
+
+
+def user_function(fn: Any) -> bool:
+    """Is `fn` a function of the code under test (traced: its steps say what it does)?"""
+    code = getattr(fn, "__code__", None)
+    return isinstance(code, types.CodeType) and is_user_file(code.co_filename) \
+        and not code.co_filename.startswith("<")

@@ -20,8 +20,8 @@ from collections.abc import Callable
 from typing import Any
 
 from ..frames import PACKAGE_DIR, compiled_at_run_time, is_user_code, is_user_file
-from .conflict import Op
-from .footprint import NOTHING, Memo, call_footprint, instruction_footprint
+from .conflict import NOTHING, Op
+from .footprint import Memo, call_footprint, instruction_footprint
 from .resolve import MISSING, class_attr, instance_attr, resolve
 from .symbols import CALLS, Sym, decoded
 

@@ -40,8 +40,8 @@ from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from ..conflict import Op, dependent, keys
-from ..footprint import NOTHING, Memo, footprint
+from ..conflict import NOTHING, Op, dependent, keys
+from ..footprint import Memo, footprint
 from ..syncsteps import ANY_SYNC, sleeping, sync_footprint, would_park
 from ..tracing import entry_offsets, scheduling_points
 from ..unfinished import thread_root, unfinished_calls

@@ -1,0 +1,94 @@
+"""What iterating touches, for `dpor`: the footprint of `GET_ITER`, `FOR_ITER`, unpacking
+and the builders that extend from an iterable (footprint.py asks; docs/dpor.md).
+
+A list, a dict or a tuple is read; an iterator of one reads its container; resuming a
+generator of the code under test writes it (its steps run inside, unfinished.py). An
+object whose iteration is the code under test's own (`__iter__` returning itself with a
+Python `__next__`, or a generator `__iter__`) touches nothing at the instruction: the
+code it runs is traced, and its steps say what they touch.
+"""
+
+from __future__ import annotations
+
+import dis
+import functools
+import gc
+import types
+
+from ..frames import is_user_file
+from .conflict import NOTHING, UNKNOWN, Op
+from .resolve import MISSING, SCALARS, resolve, type_attr, user_function
+from .symbols import Sym
+
+_ITERATORS = {"list_iterator", "tuple_iterator", "range_iterator", "longrange_iterator",
+              "set_iterator",
+              "str_iterator", "str_ascii_iterator", "dict_keyiterator", "dict_valueiterator",
+              "dict_itemiterator", "list_reverseiterator", "bytes_iterator",
+              "_deque_iterator"}
+_CONTAINER_ITER: tuple[type, ...] = (
+    list, tuple, dict, set, frozenset, str, bytes, bytearray, range,
+    type({}.keys()), type({}.values()), type({}.items()))
+
+# Builtins whose result is a new container or a range: iterating or unpacking it reads
+# nothing another thread has (the call itself has its own footprint).
+_FRESH = (range, sorted, list, tuple)
+_GENERATOR_FUNCTION = 0x20  # CO_GENERATOR: calling it makes a new generator
+
+# The instructions that run the iteration protocol on their operand (`iter`, then `next`
+# until it ends, but GET_ITER: only `iter`). GET_LEN and the dict merges call other
+# methods (`__len__`, `keys`): they keep the plain rule.
+_PROTOCOL = ("GET_ITER", "FOR_ITER", "UNPACK_SEQUENCE", "UNPACK_EX", "LIST_EXTEND",
+             "SET_UPDATE")
+
+
+def iteration_footprint(name: str, sym: Sym, frame: types.FrameType) -> Op:
+    """The accesses of the iterating instruction `name` on the operand `sym`."""
+    if sym is not None and sym[0] == "iter":
+        sym = sym[1]
+    if sym == ("built",):
+        return NOTHING  # a tuple or list this frame just built: nobody else has it
+    if sym is not None and sym[0] == "ret":
+        made = resolve(sym[1], frame)
+        if any(made is f for f in _FRESH) or (
+                user_function(made) and made.__code__.co_flags & _GENERATOR_FUNCTION):
+            return NOTHING  # a new list, or a new generator of user code: only ours
+        if type(made) is type and type_attr(made, "__new__") is object.__new__ and \
+                _traced(made, name):
+            return NOTHING  # a new object of a user class that iterates itself
+        return UNKNOWN
+    obj = resolve(sym, frame)
+    if obj is MISSING:
+        return UNKNOWN
+    if isinstance(obj, _CONTAINER_ITER) or type(obj).__name__ == "deque":
+        return ((("o", id(obj)), False),)
+    if isinstance(obj, types.GeneratorType) and is_user_file(obj.gi_code.co_filename):
+        return ((("o", id(obj)), True),)  # resumes it: its steps run inside (unfinished.py)
+    if type(obj).__name__ in _ITERATORS:  # it reads its container, found through the gc
+        held = [r for r in gc.get_referents(obj) if not isinstance(r, SCALARS)]
+        return (*((("o", id(r)), False) for r in held), (("o", id(obj)), True))
+    return NOTHING if _traced(type(obj), name) else UNKNOWN
+
+
+def _traced(kind: type, name: str) -> bool:
+    """Does the instruction `name` on an object of `kind` run only the code under test
+    (which is traced), besides the interpreter's own calls of it?"""
+    if name not in _PROTOCOL:
+        return False
+    start = type_attr(kind, "__iter__")
+    if not user_function(start):
+        return False
+    code = start.__code__
+    if name == "GET_ITER" or code.co_flags & _GENERATOR_FUNCTION:
+        return True  # only `__iter__` runs; or what it returns is a new user generator
+    return _returns_self(code) and user_function(type_attr(kind, "__next__"))
+
+
+@functools.lru_cache(maxsize=1024)
+def _returns_self(code: types.CodeType) -> bool:
+    """Is `code` a method whose body is `return self`?"""
+    body = [i for i in dis.get_instructions(code)
+            if i.opname not in ("RESUME", "NOP", "CACHE", "EXTENDED_ARG")]
+    return (code.co_argcount >= 1 and len(body) == 2
+            and body[0].opname.startswith("LOAD_FAST") and body[0].argval == code.co_varnames[0]
+            and body[1].opname == "RETURN_VALUE")
+
