@@ -16,7 +16,11 @@ def scenario() -> None:
             n += 1
             yield n
 
-    tickets = numbers()
+    take_in_two_threads(numbers())
+
+
+def take_in_two_threads(tickets: Iterator[int]) -> None:
+    """Two threads take every ticket of one iterator (1 and 2): each exactly once."""
     taken: list[int] = []
 
     def take() -> None:

@@ -3,7 +3,8 @@
 interpreter; what the iteration touches is in `__next__`'s own steps, so both threads
 can read the same number before either writes it: a ticket taken twice."""
 
-from corpus import RACY, run_threads
+from corpus import RACY
+from corpus.racy_shared_generator import take_in_two_threads
 
 VERDICT = RACY
 
@@ -25,12 +26,4 @@ class Tickets:
 
 
 def scenario() -> None:
-    tickets = Tickets(last=2)
-    taken: list[int] = []
-
-    def take() -> None:
-        for ticket in tickets:
-            taken.append(ticket)
-
-    run_threads(take, take)
-    assert sorted(taken) == [1, 2], f"took {taken}"
+    take_in_two_threads(Tickets(last=2))
