@@ -60,6 +60,7 @@ class Node:
     backtrack: set[int] = field(default_factory=set)
     done: set[int] = field(default_factory=set)
     sleep: frozenset[int] = frozenset()  # threads whose step here is covered elsewhere
+    wakeup: dict[int, tuple[int, ...]] = field(default_factory=dict)  # a branch's way on
 
     def cost(self, thread: int) -> int:
         return self.preemptions + (self.current is not None and thread != self.current)
@@ -71,9 +72,13 @@ class Dpor:
 
     name = "dpor"
 
-    def __init__(self, prefix: Sequence[int], asleep: frozenset[int] = frozenset()) -> None:
+    def __init__(self, prefix: Sequence[int], asleep: frozenset[int] = frozenset(),
+                 guide: Sequence[int] = (), bound: int | None = None) -> None:
         self.prefix = list(prefix)
         self.asleep = asleep  # the sleep set after the prefix's last choice (its branch)
+        self.guide = list(guide)  # after the prefix: the threads that reverse its race
+        self.bound = bound
+        self.preemptions = 0
         self.sleep: frozenset[int] = frozenset()
         self.pending: dict[int, Op] = {}  # each thread's next step, as it announced it
         self.events: list[tuple[int, Op]] = []
@@ -189,7 +194,9 @@ class Dpor:
             if at < len(self.prefix):
                 self.diverged = True  # not the program of the prefix: no proof from here
             awake = [t for t in ids if t not in entry] or list(ids)
-            chosen = current if current in awake else min(awake)
+            chosen = self._guided(awake, current, ids)
+        if current in ids and chosen != current:
+            self.preemptions += 1
         self.last[chosen] = at
         self.parks.pop(chosen, None)
         if chosen in self.taking:
@@ -204,6 +211,18 @@ class Dpor:
         base = self.asleep if at == len(self.prefix) - 1 else entry
         self.sleep = frozenset(t for t in base if t != chosen and self._stays(t, chosen, op))
         return chosen
+
+    def _guided(self, awake: list[int], current: int | None, ids: tuple[int, ...]) -> int:
+        """The next thread of the guide while it applies (awake, within the bound); then,
+        and when it stops applying, the running thread, else the lowest awake id."""
+        if self.guide:
+            want = self.guide[0]
+            cost = self.preemptions + (current in ids and want != current)
+            if want in awake and (self.bound is None or cost <= self.bound):
+                del self.guide[0]
+                return want
+            self.guide = []
+        return current if current in awake else min(awake)
 
     def _enabled(self, runnable: Sequence[int]) -> tuple[int, ...]:
         """The threads whose step would do something: not those that would only park
@@ -279,6 +298,53 @@ def races(events: Sequence[tuple[int, Op]], born: dict[int, int]
 Steps = set[int] | frozenset[int]
 
 
+def _leads(node: Node, j: int, k: int, events: Sequence[tuple[int, Op]], clock_k: list[int],
+           local: list[int], steps_of: dict[int, list[int]]) -> set[int]:
+    """For a bounded search, the threads that can run at `node` (the state before step
+    j) and lead to step k: k's own thread, and those whose next step after j happens
+    before k (Flanagan & Godefroid's set E)."""
+    p = events[k][0]
+    lead: set[int] = set()
+    for q in node.runnable:
+        if q == p:
+            lead.add(q)
+            continue
+        if q == events[j][0]:  # its later steps lead to k only through the lock
+            continue           # j took (`_taken_before`): j's own order, not a lead
+        mine = steps_of.get(q, [])
+        n = bisect_right(mine, j)
+        if n < len(mine) and mine[n] < k and clock_k[q] >= local[mine[n]]:
+            lead.add(q)
+    return lead
+
+
+def _reversal(j: int, k: int, events: Sequence[tuple[int, Op]], clocks: list[list[int]],
+              local: list[int]) -> tuple[list[int], set[int]]:
+    """The race (j, k) reversed, as Abdulla et al. 2014 (source sets) write it: v, the
+    steps between j and k that do not happen after j, then k; as the threads that take
+    them in order, and v's initials (the threads whose first step in v no other step of
+    v happens before: any of them can start v)."""
+    tj = events[j][0]
+    firsts: dict[int, int] = {}  # thread -> its first step in v
+    gone = {tj}  # threads whose steps from here happen after j
+    way: list[int] = []
+    for i in range(j + 1, k):
+        t = events[i][0]
+        if t in gone:
+            continue
+        if clocks[i][tj] >= local[j]:
+            gone.add(t)
+            continue
+        firsts.setdefault(t, i)
+        way.append(t)
+    p = events[k][0]
+    way.append(p)
+    firsts.setdefault(p, k)
+    initials = {q for q, i in firsts.items()
+                if not any(r != q and clocks[i][r] >= local[f] for r, f in firsts.items())}
+    return way, initials
+
+
 def _taken_before(j: int, k: int, events: Sequence[tuple[int, Op]],
                   steps_of: dict[int, list[int]], takes: Steps) -> int:
     """Step k takes a lock that step j (of another thread) released, or that j touched
@@ -309,11 +375,12 @@ class DporSearch:
     tree: list[Node] = field(default_factory=list)
     _next: list[int] | None = field(default_factory=list)
     _asleep: frozenset[int] = frozenset()
+    _guide: tuple[int, ...] = ()
 
     def strategy(self) -> Dpor | None:
         if self._next is None:
             return None
-        return Dpor(self._next, self._asleep)
+        return Dpor(self._next, self._asleep, self._guide, self.bound)
 
     def finished(self, run: Dpor) -> None:
         """After a run: add its races' backtracking points, and pick the next prefix."""
@@ -354,10 +421,10 @@ class DporSearch:
         for j, k in found:
             if k in holds and j not in takes:
                 j = _taken_before(j, k, events, steps_of, takes)
-            self._backtrack(j, k, events, clocks[k], local, steps_of)
+            self._backtrack(j, k, events, clocks, local, steps_of)
 
     def _backtrack(self, j: int, k: int, events: Sequence[tuple[int, Op]],
-                   clock_k: list[int], local: list[int], steps_of: dict[int, list[int]]
+                   clocks: list[list[int]], local: list[int], steps_of: dict[int, list[int]]
                    ) -> None:
         if j >= len(self.tree):
             return
@@ -366,34 +433,40 @@ class DporSearch:
         if p not in node.runnable and j + 1 < len(self.tree) and \
                 p in self.tree[j + 1].runnable:
             return  # step j is what let p run (a release, an exit): never the other way
-        lead: set[int] = set()
-        for q in node.runnable:
-            if q == p:
-                lead.add(q)
-                continue
-            if q == events[j][0]:  # its later steps lead to k only through the lock
-                continue           # j took (`_taken_before`): j's own order, not a lead
-            mine = steps_of.get(q, [])
-            n = bisect_right(mine, j)
-            if n < len(mine) and mine[n] < k and clock_k[q] >= local[mine[n]]:
-                lead.add(q)
+        way, initials = _reversal(j, k, events, clocks, local)
+        if self.bound is None:
+            # Source sets (Abdulla et al. 2014): one initial of the reversal is enough,
+            # and the run that branches follows the reversal's steps (its way on).
+            added = self._add(node, initials & set(node.runnable), p)
+            if added is not None and added not in node.wakeup:
+                way.remove(added)  # an initial: its first step can go first
+                node.wakeup[added] = tuple(way)
+            return
+        # Bounded, a branch may be cut before it covers what an initial promises: first a
+        # thread whose steps lead to k (F&G's set E), also at the start of the block j
+        # belongs to (Coons et al.); then an initial, if none is a branch yet.
+        lead = _leads(node, j, k, events, clocks[k], local, steps_of)
         self._add(node, lead, p)
-        if self.bound is not None:
-            block = j
-            while block > 0 and events[block - 1][0] == events[j][0]:
-                block -= 1
-            if block != j and block < len(self.tree):
-                first = self.tree[block]
-                self._add(first, lead & set(first.runnable) or {p} & set(first.runnable), p)
+        block = j
+        while block > 0 and events[block - 1][0] == events[j][0]:
+            block -= 1
+        if block != j and block < len(self.tree):
+            first = self.tree[block]
+            self._add(first, lead & set(first.runnable) or {p} & set(first.runnable), p)
+        self._add(node, initials & set(node.runnable), p)
 
     @staticmethod
-    def _add(node: Node, lead: set[int], p: int) -> None:
+    def _add(node: Node, lead: set[int], p: int) -> int | None:
+        """Add a branch for a race with thread `p`'s step, unless one of `lead` (the
+        initials of its reversal) is a branch already; the thread added, if one."""
         if lead & (node.backtrack | node.done | node.sleep):
-            return
+            return None
         if lead:
-            node.backtrack.add(p if p in lead else min(lead))
-        else:
-            node.backtrack.update(set(node.runnable) - node.sleep)
+            added = p if p in lead else min(lead)
+            node.backtrack.add(added)
+            return added
+        node.backtrack.update(set(node.runnable) - node.sleep)
+        return None
 
     def _pick(self) -> list[int] | None:
         for depth in range(len(self.tree) - 1, -1, -1):
@@ -402,6 +475,7 @@ class DporSearch:
                           if self.bound is None or node.cost(q) <= self.bound)
             if todo:
                 q = todo[0]
+                self._guide = node.wakeup.get(q, ())
                 self._asleep = (node.sleep | node.done) - {q}
                 node.done.add(q)
                 node.chosen = q
