@@ -29,7 +29,7 @@ from pytest_threadlesson.engine.contention import (
     run_schedule,
 )
 from pytest_threadlesson.engine.strategies.base import make_strategy
-from pytest_threadlesson.engine.strategies.dpor import Dpor, DporSearch, races
+from pytest_threadlesson.engine.strategies.dpor import Dpor, DporSearch, Node, races
 from pytest_threadlesson.engine.strategies.replay import Replay
 from pytest_threadlesson.engine.syncsteps import ANY_SYNC
 
@@ -135,6 +135,29 @@ def test_independent_steps_take_one_run() -> None:
     search = DporSearch()
     search.finished(_run([], {1: (X,), 2: (OTHER_X,)}, [1, 2]))
     assert search.strategy() is None and search.verified and search.runs == 1
+
+
+@pytest.mark.parametrize("bound", [None, 2])
+def test_a_race_is_covered_only_by_a_thread_that_can_start_its_reversal(
+        bound: int | None) -> None:
+    """Source sets: thread 1 writes x (step 0); thread 2 writes y; thread 3 reads y, then
+    x (step 3, racing with step 0). Reversed, the race is v = [2, 3, 3]: only thread 2
+    can start it (thread 3's read of y comes after 2's write). A branch to thread 3 at
+    state 0 (already there) runs 3's read of y first, another order: it does not cover
+    v, so thread 2 is added, with the rest of v as its way on. The rule before (any
+    thread whose steps lead to step 3 is a branch already) added nothing."""
+    y: Access = (("a", 1, "y"), True)
+    events: list[tuple[int, Op]] = [(1, (X,)), (2, (y,)), (3, ((y[0], False),)),
+                                    (3, (X_READ,))]
+    search = DporSearch(bound=bound)
+    search.tree = [Node((1, 2, 3), None, 1, 0, {1, 3}, {1}),
+                   Node((1, 2, 3), 1, 2, 0, {2}, {2}),
+                   Node((1, 3), 2, 3, 1, {3}, {3}),
+                   Node((1, 3), 3, 3, 1, {3}, {3})]
+    search.analyse(events, _born(0, 1, 2, 3))
+    assert 2 in search.tree[0].backtrack
+    if bound is None:
+        assert search.tree[0].wakeup[2] == (3, 3)
 
 
 # -- end to end --------------------------------------------------------------------------

@@ -7,27 +7,29 @@ steps of different threads, the first not happening-before the second except thr
 their own conflict (happens-before: the program order of each thread, and the order of
 dependent steps, tracked with vector clocks; a thread's first step happens after the
 step that started it). For each race it adds a backtracking point at the state before
-the first step, so that another run will try the other order; the thread to add is the
-one of the second step, or a thread whose steps lead to it (F&G's set E, the idea that
-source sets refine); when none can run there, every thread that can. The search replays
-a prefix of choices and then runs on, preferring the thread that was running (no
-preemption), and goes depth-first until no backtracking point is left: each class of
-equivalent interleavings then had a run (for a program whose runs end; the footprints
-over-approximate, so classes may be split, never merged).
+the first step, so that another run will try the other order, as source sets do
+(Abdulla et al. 2014): unless an initial of the reversed race (a thread that can start
+it) is a branch there already, it adds one, and the run that takes it follows the
+reversal's steps first; when no initial can run there, every thread that can. The
+search replays a prefix of choices and then runs on, preferring the thread that was
+running (no preemption), and goes depth-first until no backtracking point is left: each
+class of equivalent interleavings then had a run (for a program whose runs end; the
+footprints over-approximate, so classes may be split, never merged).
 
 With a preemption bound (`bound`), a backtracking choice that would take more than
 `bound` preemptions on its path is not run. Naively this loses interleavings within the
 bound (the race that would have been found by a run that the bound cut); as in Coons,
-Musuvathi & McKinley, "Bounded partial-order reduction" (OOPSLA 2013), the same thread is
-also added at the start of the block of steps the racing step belongs to, the last
-context switch before it. The claim we make for a bounded search is the weaker, honest
-one: every interleaving DPOR chose to run had at most `bound` preemptions, and those
-runs passed ("with at most K preemptions").
+Musuvathi & McKinley, "Bounded partial-order reduction" (OOPSLA 2013), a thread whose
+steps lead to the second step (F&G's set E) is also added, there and at the start of the
+block of steps the racing step belongs to, the last context switch before it. The claim
+we make for a bounded search is the weaker, honest one: every interleaving DPOR chose to
+run had at most `bound` preemptions, and those runs passed ("with at most K
+preemptions").
 
 Sleep sets (Godefroid 1996) keep a run from re-exploring what a sibling branch covered:
 after a branch to thread q at a state, the threads explored there before (and asleep
 there) sleep while the steps run are independent of theirs, and are not chosen. Optimal
-DPOR (source sets with wakeup trees, Abdulla et al. 2014) is not implemented: a run may
+DPOR's wakeup trees (Abdulla et al. 2014) are not implemented, one way on per branch: a run may
 still end in a class already seen ("sleep-set blocked"); it is run to its end, as the
 program cannot be stopped midway. docs/dpor.md says more.
 """
