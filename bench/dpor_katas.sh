@@ -9,9 +9,12 @@ SOLUTIONS=--threadlesson-solutions
 STRATEGIES=${*:-"dpor systematic"}
 for test in katas/test_k*.py; do
   for strategy in $STRATEGIES; do
+    # a search ends by itself; the default samples: its budget stays the default (100)
+    budget=--threadlesson-schedules=100000
+    [ "$strategy" = random ] && budget=""
     start=$(date +%s.%N)
     out=$(timeout "$LIMIT" .venv/bin/pytest "$test" $SOLUTIONS -x \
-      --threadlesson-strategy="$strategy" --threadlesson-schedules=100000 -q \
+      --threadlesson-strategy="$strategy" $budget -q \
       -p no:cacheprovider 2>&1)
     rc=$?
     end=$(date +%s.%N)
