@@ -205,8 +205,8 @@ def test_a_search_cut_by_its_budget_is_not_verified() -> None:
 
 
 def test_a_longer_search_runs_random_schedules_besides_and_says_so() -> None:
-    """After its first runs, every other run of a dpor search is a random schedule: it
-    finds an early race sooner than the depth-first search, and adds nothing to the
+    """After its first runs, two of every three runs of a dpor search are random: they
+    find an early race sooner than the depth-first search, and add nothing to the
     proof, which counts only the search's own runs."""
     result = _explore("safe_queue_handoff", "dpor", 2)
     assert result.verified and result.probes > 0, result.summary

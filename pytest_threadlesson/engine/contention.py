@@ -101,9 +101,9 @@ class ExploreResult:
 
 # dpor searches depth-first from a run's end, so a race early in the program is reversed
 # only after every class of what follows it: a bug a random schedule finds at once can
-# take it hundreds of runs. Once its search has made PROBE_AFTER runs, every other
-# run is a random schedule (seeded like the default's), PROBES of them at most: they find
-# such a bug sooner and do not enter the search, whose proof stays its own.
+# take it hundreds of runs. Once its search has made PROBE_AFTER runs, two runs of every
+# three are random schedules (the default's, in its order), PROBES of them at most: they
+# find such a bug sooner and do not enter the search, whose proof stays its own.
 PROBE_AFTER = 5
 PROBES = DEFAULT_SCHEDULES
 
@@ -200,7 +200,7 @@ class Contention:
         sampling = search is None
         for number in range(1, budget + 1):
             arena.made_progress()  # a test's backstop watches for progress, not time
-            probe = not sampling and _probes(search) and probes < PROBES and number % 2 == 0
+            probe = not sampling and _probes(search) and probes < PROBES and number % 3 != 0
             systematic = None if sampling or probe else search.strategy()
             if systematic is None and not sampling and not probe:
                 if strategy_name != "dpor" or search.verified:
