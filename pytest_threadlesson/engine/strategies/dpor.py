@@ -43,10 +43,10 @@ from dataclasses import dataclass, field
 
 from ..conflict import NOTHING, Op, dependent
 from ..footprint import Memo, footprint
+from ..races import Steps, leads, races, reversal, taken_before
 from ..syncsteps import ANY_SYNC, sleeping, sync_footprint, would_park
 from ..tracing import entry_offsets, scheduling_points
 from ..unfinished import thread_root, unfinished_calls
-from .dpor_races import Steps, leads, races, reversal, taken_before
 
 __all__ = ["Dpor", "DporSearch", "Node", "races"]
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Sequence
 
-from ..conflict import Op, dependent, keys
+from .conflict import Op, dependent, keys
 
 
 def races(events: Sequence[tuple[int, Op]], born: dict[int, int]
