@@ -91,4 +91,3 @@ def _returns_self(code: types.CodeType) -> bool:
     return (code.co_argcount >= 1 and len(body) == 2
             and body[0].opname.startswith("LOAD_FAST") and body[0].argval == code.co_varnames[0]
             and body[1].opname == "RETURN_VALUE")
-

@@ -29,9 +29,9 @@ preemptions").
 Sleep sets (Godefroid 1996) keep a run from re-exploring what a sibling branch covered:
 after a branch to thread q at a state, the threads explored there before (and asleep
 there) sleep while the steps run are independent of theirs, and are not chosen. Optimal
-DPOR's wakeup trees (Abdulla et al. 2014) are not implemented, one way on per branch: a run may
-still end in a class already seen ("sleep-set blocked"); it is run to its end, as the
-program cannot be stopped midway. docs/dpor.md says more.
+DPOR's wakeup trees (Abdulla et al. 2014) are not implemented (a branch keeps one way
+on): a run may still end in a class already seen ("sleep-set blocked"); it is run to its
+end, as the program cannot be stopped midway. docs/dpor.md says more.
 """
 
 from __future__ import annotations
