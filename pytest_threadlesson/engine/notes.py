@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..timeline import HOLD_NOTES
+from .resolve import MISSING, instance_attr
 
 if TYPE_CHECKING:
     from .outcome import Step
@@ -139,50 +140,37 @@ def _pop(stack: list[Symbol]) -> Symbol:
     return stack.pop() if stack else None
 
 
-_MISSING = object()
-
-
 def _resolve(sym: Symbol, frame: types.FrameType, depth: int = 0) -> Any:
-    """The object `sym` stands for in `frame`, without running user code; _MISSING when
+    """The object `sym` stands for in `frame`, without running user code; MISSING when
     it cannot be known so."""
     if sym is None or depth > 3:
-        return _MISSING
+        return MISSING
     kind = sym[0]
     if kind == "const":
         return sym[1]
     if kind == "local":
-        return frame.f_locals.get(sym[1], _MISSING)
+        return frame.f_locals.get(sym[1], MISSING)
     if kind == "global":
         return _global(frame, sym[1])
     if kind == "deref":
-        return frame.f_locals.get(sym[1], _MISSING)
+        return frame.f_locals.get(sym[1], MISSING)
     if kind == "attr":
         owner = _resolve(sym[1], frame, depth + 1)
-        return _MISSING if owner is _MISSING else _attribute(owner, sym[2])
-    return _MISSING
+        return MISSING if owner is MISSING else instance_attr(owner, sym[2])
+    return MISSING
 
 
 def _global(frame: types.FrameType, name: str) -> Any:
-    value = frame.f_globals.get(name, _MISSING)
+    value = frame.f_globals.get(name, MISSING)
     return value
-
-
-def _attribute(owner: Any, name: str) -> Any:
-    try:
-        data = object.__getattribute__(owner, "__dict__")
-    except AttributeError:
-        return _MISSING
-    if isinstance(data, dict):
-        return data.get(name, _MISSING)
-    return _MISSING
 
 
 def _item(container: Any, key: Any) -> Any:
     if type(container) is dict and type(key) in (int, str, float, bool, tuple, bytes):
-        return container.get(key, _MISSING)
+        return container.get(key, MISSING)
     if type(container) is list and type(key) is int and -len(container) <= key < len(container):
         return container[key]
-    return _MISSING
+    return MISSING
 
 
 _DATA = (int, float, bool, str, bytes, type(None))
@@ -220,22 +208,22 @@ def target(access: Access, frame: types.FrameType) -> tuple[str, Any] | None:
         # a plain value (a counter); a variable that holds a list or dict is noted where
         # its items are read or written, not each time the list is looked up
         value = _global(frame, access.name) if access.space == "global" else \
-            frame.f_locals.get(access.name, _MISSING)
-        if value is _MISSING or not isinstance(value, _DATA):
+            frame.f_locals.get(access.name, MISSING)
+        if value is MISSING or not isinstance(value, _DATA):
             return None
         return access.name, value
     owner = _resolve(access.owner, frame)
-    if owner is _MISSING:
+    if owner is MISSING:
         return None
     if access.space == "item":
         key = _resolve(access.key, frame)
-        if key is _MISSING or shown(key) is None or type(owner) not in (dict, list):
+        if key is MISSING or shown(key) is None or type(owner) not in (dict, list):
             return None
         base = _sym_name(access.owner, frame) or type(owner).__name__
         value = _item(owner, key)
-        return None if value is _MISSING else (f"{base}[{key!r}]", value)
-    value = _attribute(owner, access.name)
-    if value is _MISSING or shown(value) is None:
+        return None if value is MISSING else (f"{base}[{key!r}]", value)
+    value = instance_attr(owner, access.name)
+    if value is MISSING or shown(value) is None:
         return None  # a method, a property, a lock: no data of its own here
     return f"{_owner_name(owner)}.{access.name}", value
 
@@ -247,7 +235,7 @@ def _sym_name(sym: Symbol, frame: types.FrameType) -> str | None:
         return str(sym[1])
     if sym[0] == "attr":
         owner = _resolve(sym[1], frame)
-        return None if owner is _MISSING else f"{_owner_name(owner)}.{sym[2]}"
+        return None if owner is MISSING else f"{_owner_name(owner)}.{sym[2]}"
     return None
 
 
