@@ -77,12 +77,10 @@ class Dpor:
     name = "dpor"
 
     def __init__(self, prefix: Sequence[int], asleep: frozenset[int] = frozenset(),
-                 guide: Sequence[int] = (), bound: int | None = None) -> None:
+                 guide: Sequence[int] = ()) -> None:
         self.prefix = list(prefix)
         self.asleep = asleep  # the sleep set after the prefix's last choice (its branch)
         self.guide = list(guide)  # after the prefix: the threads that reverse its race
-        self.bound = bound
-        self.preemptions = 0
         self.sleep: frozenset[int] = frozenset()
         self.pending: dict[int, Op] = {}  # each thread's next step, as it announced it
         self.events: list[tuple[int, Op]] = []
@@ -198,9 +196,7 @@ class Dpor:
             if at < len(self.prefix):
                 self.diverged = True  # not the program of the prefix: no proof from here
             awake = [t for t in ids if t not in entry] or list(ids)
-            chosen = self._guided(awake, current, ids)
-        if current in ids and chosen != current:
-            self.preemptions += 1
+            chosen = self._guided(awake, current)
         self.last[chosen] = at
         self.parks.pop(chosen, None)
         if chosen in self.taking:
@@ -216,13 +212,13 @@ class Dpor:
         self.sleep = frozenset(t for t in base if t != chosen and self._stays(t, chosen, op))
         return chosen
 
-    def _guided(self, awake: list[int], current: int | None, ids: tuple[int, ...]) -> int:
-        """The next thread of the guide while it applies (awake, within the bound); then,
-        and when it stops applying, the running thread, else the lowest awake id."""
+    def _guided(self, awake: list[int], current: int | None) -> int:
+        """The next thread of the guide while it can run (awake); then, and once it
+        cannot, the running thread, else the lowest awake id. Only an unbounded search
+        gives a guide (docs/dpor.md): it may preempt."""
         if self.guide:
             want = self.guide[0]
-            cost = self.preemptions + (current in ids and want != current)
-            if want in awake and (self.bound is None or cost <= self.bound):
+            if want in awake:
                 del self.guide[0]
                 return want
             self.guide = []
@@ -261,7 +257,7 @@ class DporSearch:
     def strategy(self) -> Dpor | None:
         if self._next is None:
             return None
-        return Dpor(self._next, self._asleep, self._guide, self.bound)
+        return Dpor(self._next, self._asleep, self._guide)
 
     def finished(self, run: Dpor) -> None:
         """After a run: add its races' backtracking points, and pick the next prefix."""
