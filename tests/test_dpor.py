@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from corpus import RACY, SAFE, programs
 
+from pytest_threadlesson.engine import contention
 from pytest_threadlesson.engine.conflict import (
     ANY,
     Access,
@@ -185,7 +186,34 @@ def test_a_safe_program_is_verified_in_fewer_runs_than_systematic(name: str) -> 
     assert dpor.verified and systematic.verified, (dpor.summary, systematic.summary)
     assert dpor.schedules < systematic.schedules, (dpor.summary, systematic.summary)
     assert dpor.summary.startswith("verified: every class of equivalent interleavings")
-    assert "with at most 2 preemptions" in dpor.summary
+    # small: the search without a bound, tried first, covered every class
+    assert "(no preemption bound; " in dpor.summary and dpor.preemption_bound is None
+
+
+def test_a_bounded_search_first_tries_without_its_bound(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bounded search runs unbounded first: a small program's complete search can take
+    fewer runs than the bounded one, whose extra branches keep it complete under the
+    bound, and it proves more."""
+    bounded = _explore("safe_locked_counter", "dpor", 2)
+    unbounded = _explore("safe_locked_counter", "dpor", None)
+    assert bounded.verified and bounded.summary == unbounded.summary, bounded.summary
+    monkeypatch.setattr(contention, "UNBOUNDED_FIRST", 0)
+    alone = _explore("safe_locked_counter", "dpor", 2)
+    assert alone.verified and "(with at most 2 preemptions; " in alone.summary
+    assert bounded.schedules < alone.schedules, (bounded.summary, alone.summary)
+
+
+def test_a_search_that_outgrows_its_first_runs_starts_again_bounded() -> None:
+    """Two threads sum shared immutable data and append to one list: thousands of runs
+    without a bound, a few hundred with. The runs without a bound count among the
+    search's runs."""
+    result = _explore("safe_immutable_sharing", "dpor", 2)
+    tried = contention.UNBOUNDED_FIRST
+    assert result.verified and result.preemption_bound == 2, result.summary
+    assert result.schedules > tried
+    assert (f"in {result.schedules} runs (with at most 2 preemptions, after {tried} runs "
+            f"without a bound; up to ") in result.summary
 
 
 def test_without_a_bound_the_summary_says_so() -> None:
@@ -208,9 +236,9 @@ def test_a_longer_search_runs_random_schedules_besides_and_says_so() -> None:
     """After its first runs, two of every three runs of a dpor search are random: they
     find an early race sooner than the depth-first search, and add nothing to the
     proof, which counts only the search's own runs."""
-    result = _explore("safe_queue_handoff", "dpor", 2)
+    result = _explore("safe_queue_handoff", "dpor", None)
     assert result.verified and result.probes > 0, result.summary
-    assert f"in {result.schedules} runs (with at most 2 preemptions" in result.summary
+    assert f"in {result.schedules} runs (no preemption bound" in result.summary
     assert result.summary.endswith(f", and {result.probes} random schedules")
     short = _explore("safe_locked_counter", "dpor", 2)
     assert short.verified and short.probes == 0 and short.schedules < 5, short.summary

@@ -106,6 +106,11 @@ class ExploreResult:
 # find such a bug sooner and do not enter the search, whose proof stays its own.
 PROBE_AFTER = 5
 PROBES = DEFAULT_SCHEDULES
+# A bounded dpor search first tries to cover every class without the bound, for this many
+# runs: enough for a scenario of two or three threads of a few steps each (its complete
+# search then takes fewer runs than the bounded one, and proves more), few beside a
+# search of hundreds (bench/dpor-results.md).
+UNBOUNDED_FIRST = 10
 
 
 def _probes(search: Any) -> bool:
@@ -179,7 +184,8 @@ class Contention:
         explores its own schedules. `strategy="systematic"` searches every interleaving
         with at most `preemptions` preemptions instead, and stops early (verified) when
         there are fewer than `schedules`; `strategy="dpor"` runs one interleaving per class
-        of equivalent ones (docs/dpor.md), with no bound when `preemptions` is None.
+        of equivalent ones (docs/dpor.md), with no bound when `preemptions` is None (with
+        one, it first tries without: a small scenario's proof then holds with no bound).
         """
         if not callable(scenario):
             raise TypeError(f"explore() needs a function to run, got {scenario!r}")
@@ -195,7 +201,7 @@ class Contention:
         arena = rt.current().arena
         bound = 2 if preemptions is None and strategy_name == "systematic" else preemptions
         search: Any = SystematicSearch(bound or 0) if strategy_name == "systematic" else \
-            DporSearch(bound) if strategy_name == "dpor" else None
+            DporSearch(bound, UNBOUNDED_FIRST) if strategy_name == "dpor" else None
         ran = probes = 0
         sampling = search is None
         for number in range(1, budget + 1):
@@ -232,7 +238,8 @@ class Contention:
         if search is not None:
             return ExploreResult(ran - probes, threads_started, strategy_name, base,
                                  verified=getattr(search, "verified", search.exhausted),
-                                 preemption_bound=bound, covered=getattr(search, "covered", ""),
+                                 preemption_bound=getattr(search, "bound", bound),
+                                 covered=getattr(search, "covered", ""),
                                  probes=probes)
         return ExploreResult(ran, threads_started, strategy_name, base)
 

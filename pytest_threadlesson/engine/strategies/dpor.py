@@ -242,10 +242,18 @@ class Dpor:
 
 @dataclass
 class DporSearch:
-    """Depth-first DPOR over runs; `bound`: at most this many preemptions (None: none)."""
+    """Depth-first DPOR over runs; `bound`: at most this many preemptions (None: none).
+
+    `unbounded_first`: with a bound, first search without it, for that many runs. A small
+    program's every class often takes fewer runs than its bounded search, whose extra
+    branches are what keeps it complete under the bound (below); and its proof is the
+    stronger one. A search still going after them starts again, bounded: its runs so
+    far (`tried`) found no failure, and prove nothing by themselves."""
 
     bound: int | None = None
+    unbounded_first: int = 0
     runs: int = 0
+    tried: int = 0  # runs of the search without a bound that was given up
     exhausted: bool = False
     longest: int = 0
     sound: bool = True  # False once a prefix could not be replayed, or a thread slept
@@ -253,6 +261,11 @@ class DporSearch:
     _next: list[int] | None = field(default_factory=list)
     _asleep: frozenset[int] = frozenset()
     _guide: tuple[int, ...] = ()
+    _later_bound: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.bound is not None and self.unbounded_first > 0:
+            self._later_bound, self.bound = self.bound, None
 
     def strategy(self) -> Dpor | None:
         if self._next is None:
@@ -270,6 +283,14 @@ class DporSearch:
         self._next = self._pick()
         if self._next is None:
             self.exhausted = True
+        elif self._later_bound is not None and self.runs >= self.unbounded_first:
+            self._start_bounded()
+
+    def _start_bounded(self) -> None:
+        """Give up the search without a bound: search again from the start, bounded."""
+        self.tried, self.bound, self._later_bound = self.runs, self._later_bound, None
+        self.tree, self._next, self._asleep, self._guide = [], [], frozenset(), ()
+        self.longest = 0
 
     def _grow(self, run: Dpor) -> None:
         kept = len(self.tree)
@@ -369,6 +390,8 @@ class DporSearch:
         """What a verified search covered, for `ExploreResult.summary`."""
         bound = "no preemption bound" if self.bound is None else \
             f"with at most {self.bound} preemption{'s' if self.bound != 1 else ''}"
+        if self.tried:
+            bound += f", after {self.tried} runs without a bound"
         runs = f"{self.runs} run{'s' if self.runs != 1 else ''}"
         return (f"verified: every class of equivalent interleavings, in {runs} ({bound}; "
                 f"up to {self.longest} steps each)")
