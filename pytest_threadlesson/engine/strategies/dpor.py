@@ -24,7 +24,8 @@ steps lead to the second step (F&G's set E) is also added, there and at the star
 block of steps the racing step belongs to, the last context switch before it. The claim
 we make for a bounded search is the weaker, honest one: every interleaving DPOR chose to
 run had at most `bound` preemptions, and those runs passed ("with at most K
-preemptions").
+preemptions"). `explore` first searches without the bound, for a few runs
+(`DporSearch.unbounded_first`): a small program is then proved with no bound at all.
 
 Sleep sets (Godefroid 1996) keep a run from re-exploring what a sibling branch covered:
 after a branch to thread q at a state, the threads explored there before (and asleep
@@ -290,7 +291,6 @@ class DporSearch:
         """Give up the search without a bound: search again from the start, bounded."""
         self.tried, self.bound, self._later_bound = self.runs, self._later_bound, None
         self.tree, self._next, self._asleep, self._guide = [], [], frozenset(), ()
-        self.longest = 0
 
     def _grow(self, run: Dpor) -> None:
         kept = len(self.tree)
