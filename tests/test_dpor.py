@@ -186,8 +186,11 @@ def test_a_safe_program_is_verified_in_fewer_runs_than_systematic(name: str) -> 
     assert dpor.verified and systematic.verified, (dpor.summary, systematic.summary)
     assert dpor.schedules < systematic.schedules, (dpor.summary, systematic.summary)
     assert dpor.summary.startswith("verified: every class of equivalent interleavings")
-    # small: the search without a bound, tried first, covered every class
-    assert "(no preemption bound; " in dpor.summary and dpor.preemption_bound is None
+    if dpor.preemption_bound is None:  # the search without a bound, tried first, ended
+        assert "(no preemption bound; " in dpor.summary
+    else:  # it did not (on 3.10, safe_event_publication takes more runs)
+        assert (f"(with at most 2 preemptions, after {contention.UNBOUNDED_FIRST} runs "
+                "without a bound; ") in dpor.summary
 
 
 def test_a_bounded_search_first_tries_without_its_bound(
