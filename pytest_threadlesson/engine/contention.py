@@ -238,7 +238,7 @@ class Contention:
         if search is not None:
             return ExploreResult(ran - probes, threads_started, strategy_name, base,
                                  verified=getattr(search, "verified", search.exhausted),
-                                 preemption_bound=getattr(search, "bound", bound),
+                                 preemption_bound=search.bound,
                                  covered=getattr(search, "covered", ""),
                                  probes=probes)
         return ExploreResult(ran, threads_started, strategy_name, base)

@@ -161,8 +161,7 @@ def _resolve(sym: Symbol, frame: types.FrameType, depth: int = 0) -> Any:
 
 
 def _global(frame: types.FrameType, name: str) -> Any:
-    value = frame.f_globals.get(name, MISSING)
-    return value
+    return frame.f_globals.get(name, MISSING)
 
 
 def _item(container: Any, key: Any) -> Any:

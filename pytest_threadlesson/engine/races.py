@@ -80,7 +80,7 @@ def leads(runnable: Sequence[int], j: int, k: int, events: Sequence[tuple[int, O
             lead.add(q)
             continue
         if q == events[j][0]:  # its later steps lead to k only through the lock
-            continue           # j took (`_taken_before`): j's own order, not a lead
+            continue           # j took (`taken_before`): j's own order, not a lead
         mine = steps_of.get(q, [])
         n = bisect_right(mine, j)
         if n < len(mine) and mine[n] < k and clock_k[q] >= local[mine[n]]:
