@@ -35,10 +35,10 @@ from pytest_threadlesson.engine.strategies.replay import Replay
 from pytest_threadlesson.engine.syncsteps import ANY_SYNC
 
 PROGRAMS = {p.__name__.rsplit(".", 1)[-1]: p for p in programs()}
-X: Access = (("a", 1, "x"), True)
-X_READ: Access = (("a", 1, "x"), False)
-Y: Access = (("a", 1, "y"), True)
-OTHER_X: Access = (("a", 2, "x"), True)
+X: Access = (("a", 1, "x", 0), True)
+X_READ: Access = (("a", 1, "x", 0), False)
+Y: Access = (("a", 1, "y", 0), True)
+OTHER_X: Access = (("a", 2, "x", 0), True)
 LOCK: Access = (("s", 10), True)
 
 
@@ -54,6 +54,39 @@ def test_a_write_conflicts_with_a_read_of_the_same_attribute_only() -> None:
     assert conflicts(X, X_READ) and conflicts(X_READ, X)
     assert not conflicts(X, Y)
     assert not conflicts(X, OTHER_X)
+
+
+def test_an_attribute_meets_its_objects_dict_and_a_class_attribute_of_its_name() -> None:
+    """Aliases keyed in conflict.py: `vars(obj)["x"]` is `obj.x`; `globals()["G"]` is
+    the global `G`; `Cls.x` is what `obj.x` finds when the instance has none."""
+    attr: Access = (("a", 1, "x", 7), False)
+    item_of_its_dict: Access = (("i", 7), True)
+    assert conflicts(item_of_its_dict, attr) and conflicts(attr, item_of_its_dict)
+    assert conflicts((("o", 7), True), attr) and conflicts(attr, (("o", 7), True))
+    assert not conflicts((("i", 8), True), attr)
+    glob: Access = (("g", 5, "G"), False)
+    assert conflicts((("i", 5), True), glob) and conflicts(glob, (("i", 5), True))
+    assert not conflicts((("i", 5), True), (("g", 6, "G"), False))
+    class_write: Access = (("k", 3, "x"), True)
+    assert conflicts(class_write, attr) and conflicts(attr, class_write)
+    assert not conflicts((("k", 3, "y"), True), attr)
+    assert conflicts(class_write, (("k", 4, "x"), False))  # a subclass's lookup
+    # an attribute of another object, or another attribute of its own, stays apart
+    assert not conflicts((("a", 2, "x", 9), True), attr)
+    assert not conflicts((("a", 1, "y", 7), True), attr)
+
+
+def test_the_conflict_relation_is_symmetric() -> None:
+    """`races` files the earlier step's accesses and looks up the later one's: the
+    answer must not depend on which came first."""
+    locs = [("a", 1, "x", 7), ("a", 1, "y", 7), ("a", 2, "x", 0), ("k", 3, "x"),
+            ("k", 3, "y"), ("i", 1), ("i", 7), ("o", 1), ("o", 7), ("g", 7, "x"),
+            ("c", "x"), ANY, ("s", 10), ("s", ("thread", 1)), ("S",)]
+    for a in locs:
+        for b in locs:
+            for wa in (False, True):
+                for wb in (False, True):
+                    assert conflicts((a, wa), (b, wb)) == conflicts((b, wb), (a, wa)), (a, b)
 
 
 def test_a_c_call_on_an_object_conflicts_with_its_attributes_and_items() -> None:
@@ -147,7 +180,7 @@ def test_a_race_is_covered_only_by_a_thread_that_can_start_its_reversal(
     state 0 (already there) runs 3's read of y first, another order: it does not cover
     v, so thread 2 is added, with the rest of v as its way on. The rule before (any
     thread whose steps lead to step 3 is a branch already) added nothing."""
-    y: Access = (("a", 1, "y"), True)
+    y: Access = (("a", 1, "y", 0), True)
     events: list[tuple[int, Op]] = [(1, (X,)), (2, (y,)), (3, ((y[0], False),)),
                                     (3, (X_READ,))]
     search = DporSearch(bound=bound)

@@ -1,6 +1,14 @@
 """When two steps of different threads are dependent: some of their accesses may touch the
 same place and one of them writes (the locations: footprint.py). `dpor` asks this for
-every pair of steps it compares, so each location's keys are computed once."""
+every pair of steps it compares, so each location's keys are computed once.
+
+A location is filed under keys, and meets the keys of the places it may alias; two
+accesses conflict when one meets a key the other is filed under (a symmetric relation:
+each pair of aliasing kinds below has a key each way). The aliases: an object's
+attribute and the whole object ("O"/"o"); any memory ("M"/"*"); an attribute and a
+subscript of the object's `__dict__`, a global and a subscript of `globals()` ("AD"/
+"ID"); a class's attribute and the same name of any object, which may find it ("AN"/
+"CN")."""
 
 from __future__ import annotations
 
@@ -20,13 +28,24 @@ NOTHING: Op = ()
 def _keys(loc: Loc) -> tuple[tuple[Loc, ...], tuple[Loc, ...]]:
     """(where an access to `loc` is filed, where the accesses it may meet are filed)."""
     tag = loc[0]
-    if tag == "a":
-        return (loc, ("O", loc[1]), ("M",)), (loc, ("o", loc[1]), ANY)
+    if tag == "a":  # ("a", id(obj), name, id(obj.__dict__) or 0)
+        filed = (loc, ("O", loc[1]), ("M",), ("AN", loc[2]))
+        meets = (loc, ("o", loc[1]), ANY, ("CN", loc[2]))
+        if loc[3]:  # a subscript of its __dict__ is the same place
+            return (*filed, ("AD", loc[3])), (*meets, ("ID", loc[3]))
+        return filed, meets
+    if tag == "k":  # a class's attribute: what an instance's or a subclass's may find
+        return ((loc, ("O", loc[1]), ("M",), ("AN", loc[2]), ("CN", loc[2])),
+                (loc, ("o", loc[1]), ANY, ("AN", loc[2])))
     if tag == "i":
-        return (loc, ("O", loc[1]), ("M",)), (loc, ("o", loc[1]), ANY)
+        return (loc, ("O", loc[1]), ("M",), ("ID", loc[1])), \
+            (loc, ("o", loc[1]), ANY, ("AD", loc[1]))
     if tag == "o":
-        return (loc, ("O", loc[1]), ("M",)), (("O", loc[1]), ANY)
-    if tag in ("g", "c"):
+        return (loc, ("O", loc[1]), ("M",), ("ID", loc[1])), \
+            (("O", loc[1]), ANY, ("AD", loc[1]))
+    if tag == "g":  # ("g", id(globals), name): a subscript of globals() is the same place
+        return (loc, ("M",), ("AD", loc[1])), (loc, ANY, ("ID", loc[1]))
+    if tag == "c":
         return (loc, ("M",)), (loc, ANY)
     if tag == "*":
         return (ANY, ("M",)), (("M",),)

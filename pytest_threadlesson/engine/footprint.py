@@ -35,7 +35,7 @@ import types
 from typing import Any
 
 from ..frames import PACKAGE_DIR, is_user_file
-from .conflict import ANY, NOTHING, UNKNOWN, Access, Op
+from .conflict import ANY, NOTHING, UNKNOWN, Access, Loc, Op
 from .iteration import iteration_footprint
 from .libcalls import FIRST_LOCK, GETS_ONE, OWN_THREAD, POINT_FIRST, executor_class, fresh_executor
 from .resolve import (
@@ -45,11 +45,13 @@ from .resolve import (
     SCALARS,
     class_attr,
     instance_attr,
+    place,
     resolve,
     type_attr,
     user_function,
 )
 from .symbols import CALLS, TWO, Sym, decoded
+from .threadstart import thread_is_alive, threads
 from .syncsteps import ANY_SYNC, is_ours
 
 # Per run: (id(frame), offset of a with's entry) -> what its exit touches; at ~offset,
@@ -62,24 +64,37 @@ def _ours_function(fn: Any) -> bool:
     return isinstance(code, types.CodeType) and code.co_filename.startswith(PACKAGE_DIR)
 
 
+def attribute_loc(owner: Any, name: str) -> Loc:
+    """Where `owner.name` is: `("k", id(cls), name)` for a class's attribute, else
+    `("a", id(obj), name, id(obj.__dict__))` (0 for an object without one), so that a
+    subscript of that dict (`vars(obj)["x"]`) meets it (conflict.py)."""
+    if isinstance(owner, type):
+        return ("k", id(owner), name)
+    try:
+        data = object.__getattribute__(owner, "__dict__")
+    except Exception:  # no __dict__ (slots), or a library's own attribute lookup
+        return ("a", id(owner), name, 0)
+    return ("a", id(owner), name, id(data) if isinstance(data, dict) else 0)
+
+
 def _attribute(owner: Any, name: str, write: bool) -> Op:
     if isinstance(owner, types.ModuleType):
         return ((("g", id(owner.__dict__), name), write),)
     where = class_attr(owner, name)
     if not write and isinstance(where, property) and where in GETS_ONE:
-        return ((("a", id(owner), GETS_ONE[where]), False),)
+        return ((attribute_loc(owner, GETS_ONE[where]), False),)
     if where is not MISSING and hasattr(type(where), "__set__"):
         if isinstance(where, property) and all(
                 f is None or user_function(f) for f in (where.fget, where.fset, where.fdel)):
-            return ((("a", id(owner), name), write),)
+            return ((attribute_loc(owner, name), write),)
         return ((("o", id(owner)), True),)  # a descriptor of a library: the whole object
     if not write and where is not MISSING and hasattr(type(where), "__get__") and \
             not isinstance(where, _PLAIN_GETS) and instance_attr(owner, name) is MISSING:
         if isinstance(where, functools.cached_property):
-            return ((("a", id(owner), name), True),)  # looks, computes, stores it there
+            return ((attribute_loc(owner, name), True),)  # looks, computes, stores it there
         if not user_function(getattr(type(where), "__get__", None)):
             return ((("o", id(owner)), True),)  # a library's descriptor: anything
-    return ((("a", id(owner), name), write),)
+    return ((attribute_loc(owner, name), write),)
 
 
 # Descriptors whose `__get__` only binds or returns what they hold.
@@ -104,7 +119,7 @@ def _reads(values: list[Any]) -> Op:
         if v is MISSING:
             return ((ANY, False),)
         if not isinstance(v, SCALARS):
-            out.append((("o", id(v)), False))
+            out.append((("o", place(v)), False))
     return tuple(out)
 
 
@@ -115,7 +130,7 @@ _IMMUTABLE = (str, bytes, tuple, frozenset, int, float, complex, range)
 def _method_of(owner: Any, args: list[Any]) -> Op:
     """A builtin method of `owner` called with `args`: writes its owner (reads it, when
     it cannot change) and reads its arguments."""
-    return ((("o", id(owner)), not isinstance(owner, _IMMUTABLE)), *_reads(args))
+    return ((("o", place(owner)), not isinstance(owner, _IMMUTABLE)), *_reads(args))
 _STORES = (list.append, list.insert, collections.deque.append, collections.deque.appendleft)
 _WRITING_BUILTINS = {"setattr", "delattr", "next", "exec", "eval", "compile", "__import__",
                      "vars", "locals", "globals", "open", "input", "breakpoint", "anext"}
@@ -150,15 +165,18 @@ def _call(inputs: tuple[Sym, ...], frame: types.FrameType, memo: Memo, name: str
         if fn is MISSING:
             fn = class_attr(owner, meth[2])
         if user_function(fn):
-            return ((("a", id(owner), meth[2]), False),)
+            return ((attribute_loc(owner, meth[2]), False),)
         if _cm_helper(fn):
             return NOTHING  # a new context manager holding a new generator
         if _point_first(owner, meth[2]):
             return NOTHING  # a queue's method: its lock's points are its steps
         if isinstance(owner, types.ModuleType) or isinstance(owner, type):
             return _function(fn, args)
-        if _ours_function(fn):
-            return ((("s", id(owner)), True),)  # patched by us (Thread.start): a point
+        if _ours_function(fn):  # patched by us (Thread.start): a point
+            rec = threads.get(owner) if fn is thread_is_alive else None
+            if rec is not None:  # `is_alive()` also reads whether the thread has ended
+                return ((("s", id(owner)), True), (("s", ("thread", rec.idx)), False))
+            return ((("s", id(owner)), True),)
         if fn in _STORES:
             return ((("o", id(owner)), True),)  # it keeps its argument, reads nothing of it
         if type(fn).__name__ in ("method_descriptor", "wrapper_descriptor",
@@ -256,7 +274,7 @@ def _operands(values: list[Any], write: bool) -> Op:
         if isinstance(v, SCALARS):
             continue
         if type(v) in CONTAINERS or not user_function(class_attr(v, "__eq__")):
-            out.append((("o", id(v)), write))
+            out.append((("o", place(v)), write))
         # an instance of a user class: its operators are traced code
     return tuple(out)
 
@@ -311,6 +329,8 @@ def instruction_footprint(entry: tuple[str, Any, str, tuple[Sym, ...]],
         if name in ("BINARY_SLICE", "STORE_SLICE") or container is MISSING:
             return ((ANY, True), (ANY_SYNC, True))
         write = not name.startswith("BINARY") or hasattr(type(container), "__missing__")
+        if type(container) is types.MappingProxyType:
+            return ((ANY, False),)  # `vars(cls)[name]`: a class's attribute, or any
         if type(container) in CONTAINERS or type(container).__name__ in ("deque",
                                                                          "defaultdict"):
             return ((("i", id(container)), write),)

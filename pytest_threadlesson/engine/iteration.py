@@ -17,7 +17,7 @@ import types
 
 from ..frames import is_user_file
 from .conflict import NOTHING, UNKNOWN, Op
-from .resolve import MISSING, SCALARS, resolve, type_attr, user_function
+from .resolve import MISSING, SCALARS, place, resolve, type_attr, user_function
 from .symbols import Sym
 
 _ITERATORS = {"list_iterator", "tuple_iterator", "range_iterator", "longrange_iterator",
@@ -60,7 +60,7 @@ def iteration_footprint(name: str, sym: Sym, frame: types.FrameType) -> Op:
     if obj is MISSING:
         return UNKNOWN
     if isinstance(obj, _CONTAINER_ITER) or type(obj).__name__ == "deque":
-        return ((("o", id(obj)), False),)
+        return ((("o", place(obj)), False),)  # a dict's view reads the dict
     if isinstance(obj, types.GeneratorType) and is_user_file(obj.gi_code.co_filename):
         return ((("o", id(obj)), True),)  # resumes it: its steps run inside (unfinished.py)
     if type(obj).__name__ in _ITERATORS:  # it reads its container, found through the gc

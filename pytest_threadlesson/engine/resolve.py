@@ -4,6 +4,7 @@ what object a step's operand is, for `footprint.py` and `unfinished.py`."""
 from __future__ import annotations
 
 import builtins
+import gc
 import types
 from typing import Any
 
@@ -49,6 +50,19 @@ def resolve(sym: Sym, frame: types.FrameType, depth: int = 0) -> Any:
         if type(box) is dict and type(key) in PLAIN:
             return box.get(key, MISSING)
     return MISSING
+
+
+_VIEWS = (type({}.keys()), type({}.values()), type({}.items()), types.MappingProxyType)
+
+
+def place(obj: Any) -> int:
+    """The id of the object whose contents `obj` reads: a dict's view (`d.keys()`, kept
+    in a variable) or a mapping proxy reads its dict; anything else is its own."""
+    if isinstance(obj, _VIEWS):
+        for held in gc.get_referents(obj):
+            if isinstance(held, dict):
+                return id(held)
+    return id(obj)
 
 
 def _made() -> None:
