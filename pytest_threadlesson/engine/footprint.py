@@ -51,8 +51,8 @@ from .resolve import (
     user_function,
 )
 from .symbols import CALLS, TWO, Sym, decoded
-from .threadstart import thread_is_alive, threads
 from .syncsteps import ANY_SYNC, is_ours
+from .threadstart import thread_is_alive, threads
 
 # Per run: (id(frame), offset of a with's entry) -> what its exit touches; at ~offset,
 # NOTHING when that exit returns a plain bool (testing it touches nothing).
