@@ -52,7 +52,8 @@ def resolve(sym: Sym, frame: types.FrameType, depth: int = 0) -> Any:
     return MISSING
 
 
-_VIEWS: tuple[type, ...] = (type({}.keys()), type({}.values()), type({}.items()), types.MappingProxyType)
+_VIEWS: tuple[type, ...] = (type({}.keys()), type({}.values()), type({}.items()),
+                            types.MappingProxyType)
 
 
 def place(obj: Any) -> int:
