@@ -81,7 +81,7 @@ def test_the_conflict_relation_is_symmetric() -> None:
     answer must not depend on which came first."""
     locs = [("a", 1, "x", 7), ("a", 1, "y", 7), ("a", 2, "x", 0), ("k", 3, "x"),
             ("k", 3, "y"), ("i", 1), ("i", 7), ("o", 1), ("o", 7), ("g", 7, "x"),
-            ("c", "x"), ANY, ("s", 10), ("s", ("thread", 1)), ("S",)]
+            ("c", "x"), ANY, ("s", 10), ("s", ("thread", 1)), ("S",), ("u", 1), ("u", 7)]
     for a in locs:
         for b in locs:
             for wa in (False, True):

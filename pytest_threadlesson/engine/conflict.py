@@ -8,7 +8,8 @@ each pair of aliasing kinds below has a key each way). The aliases: an object's
 attribute and the whole object ("O"/"o"); any memory ("M"/"*"); an attribute and a
 subscript of the object's `__dict__`, a global and a subscript of `globals()` ("AD"/
 "ID"); a class's attribute and the same name of any object, which may find it ("AN"/
-"CN")."""
+"CN"); a library's state changed under its own lock ("u", unfinished.py) and the whole
+object or its items as the code under test touches them, but not itself ("UL"/"UR")."""
 
 from __future__ import annotations
 
@@ -38,11 +39,15 @@ def _keys(loc: Loc) -> tuple[tuple[Loc, ...], tuple[Loc, ...]]:
         return ((loc, ("O", loc[1]), ("M",), ("AN", loc[2]), ("CN", loc[2])),
                 (loc, ("o", loc[1]), ANY, ("AN", loc[2])))
     if tag == "i":
-        return (loc, ("O", loc[1]), ("M",), ("ID", loc[1])), \
-            (loc, ("o", loc[1]), ANY, ("AD", loc[1]))
+        return (loc, ("O", loc[1]), ("M",), ("ID", loc[1]), ("UR", loc[1])), \
+            (loc, ("o", loc[1]), ANY, ("AD", loc[1]), ("UL", loc[1]))
     if tag == "o":
-        return (loc, ("O", loc[1]), ("M",), ("ID", loc[1])), \
-            (("O", loc[1]), ANY, ("AD", loc[1]))
+        return (loc, ("O", loc[1]), ("M",), ("ID", loc[1]), ("UR", loc[1])), \
+            (("O", loc[1]), ANY, ("AD", loc[1]), ("UL", loc[1]))
+    if tag == "u":  # a library's state, changed under a lock that orders its own steps:
+        # it meets the whole object and its items as the code under test touches them
+        # (not a method's lookup), and not itself
+        return (("UL", loc[1]), ("M",)), (("UR", loc[1]), ANY)
     if tag == "g":  # ("g", id(globals), name): a subscript of globals() is the same place
         return (loc, ("M",), ("AD", loc[1])), (loc, ANY, ("ID", loc[1]))
     if tag == "c":

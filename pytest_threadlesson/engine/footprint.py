@@ -80,6 +80,14 @@ def attribute_loc(owner: Any, name: str) -> Loc:
 def _attribute(owner: Any, name: str, write: bool) -> Op:
     if isinstance(owner, types.ModuleType):
         return ((("g", id(owner.__dict__), name), write),)
+    if is_ours(owner) and instance_attr(owner, name) is not MISSING:
+        # a primitive's own state (`sem._value`): its points change it, under locks
+        # the primitive keeps: any synchronisation object
+        return ((ANY_SYNC, write),)
+    if _state_under_lock(owner) and instance_attr(owner, name) is not MISSING:
+        # a standard queue's data (`q.queue`, `q.unfinished_tasks`): its methods change
+        # it between their lock's points (unfinished.py's "u" locations)
+        return ((attribute_loc(owner, name), write), (("o", id(owner)), write))
     where = class_attr(owner, name)
     if not write and isinstance(where, property) and where in GETS_ONE:
         return ((attribute_loc(owner, GETS_ONE[where]), False),)
@@ -95,6 +103,12 @@ def _attribute(owner: Any, name: str, write: bool) -> Op:
         if not user_function(getattr(type(where), "__get__", None)):
             return ((("o", id(owner)), True),)  # a library's descriptor: anything
     return ((attribute_loc(owner, name), write),)
+
+
+def _state_under_lock(owner: Any) -> bool:
+    """Is `owner` a standard queue, whose methods change its data between points?"""
+    module = sys.modules.get("queue")
+    return module is not None and isinstance(owner, module.Queue)
 
 
 # Descriptors whose `__get__` only binds or returns what they hold.

@@ -144,13 +144,29 @@ def _done_callbacks(future: Any) -> Op:
                  for a in _target(fn, [future]))
 
 
+def _queue_state(q: Any) -> Op:
+    """A standard queue's method changes (or reads) its items and counters between its
+    lock's points: each of its steps writes the queue and the container it keeps
+    (`q.queue`), which code reading them without the lock (`len(q.queue)`,
+    `q.unfinished_tasks`) meets. Its own steps are ordered by its lock: as "u"
+    locations (conflict.py) they do not meet each other."""
+    if q is None:
+        return NOTHING
+    held = instance_attr(q, "queue")
+    mine: Op = ((("u", id(q)), True),)  # not a dependency between its own steps
+    return mine if held is MISSING else (*mine, (("u", id(held)), True))
+
+
 def _callers() -> dict[int, tuple[types.CodeType, Callable[[Any], Op]]]:
     import concurrent.futures._base as base
     import concurrent.futures.thread as pool
+    import queue
 
     found = [(pool._WorkItem.run.__code__, _work_item),
              (base.Future._invoke_callbacks.__code__,  # type: ignore[attr-defined]
               _done_callbacks)]
+    found += [(fn.__code__, _queue_state) for fn in vars(queue.Queue).values()
+              if isinstance(fn, types.FunctionType)]
     return {id(code): (code, footprint_of) for code, footprint_of in found}
 
 
