@@ -36,7 +36,7 @@ from typing import Any
 
 from ..frames import PACKAGE_DIR, is_user_file
 from .conflict import ANY, NOTHING, UNKNOWN, Access, Loc, Op
-from .iteration import iteration_footprint
+from .iteration import consumed, iteration_footprint
 from .libcalls import FIRST_LOCK, GETS_ONE, OWN_THREAD, POINT_FIRST, executor_class, fresh_executor
 from .resolve import (
     CONTAINERS,
@@ -133,7 +133,8 @@ def _reads(values: list[Any]) -> Op:
         if v is MISSING:
             return ((ANY, False),)
         if not isinstance(v, SCALARS):
-            out.append((("o", place(v)), False))
+            run = consumed(v)  # an iterator: what running it reads
+            out.extend(((("o", place(v)), False),) if run is None else run)
     return tuple(out)
 
 
@@ -287,7 +288,10 @@ def _operands(values: list[Any], write: bool) -> Op:
             return ((ANY, write),)
         if isinstance(v, SCALARS):
             continue
-        if type(v) in CONTAINERS or not user_function(class_attr(v, "__eq__")):
+        run = consumed(v)  # `x in it` runs the iterator
+        if run is not None:
+            out.extend(run)
+        elif type(v) in CONTAINERS or not user_function(class_attr(v, "__eq__")):
             out.append((("o", place(v)), write))
         # an instance of a user class: its operators are traced code
     return tuple(out)

@@ -14,6 +14,7 @@ import dis
 import functools
 import gc
 import types
+from typing import Any
 
 from ..frames import is_user_file
 from .conflict import NOTHING, UNKNOWN, Op
@@ -91,3 +92,38 @@ def _returns_self(code: types.CodeType) -> bool:
     return (code.co_argcount >= 1 and len(body) == 2
             and body[0].opname.startswith("LOAD_FAST") and body[0].argval == code.co_varnames[0]
             and body[1].opname == "RETURN_VALUE")
+
+
+_HELD = (list, dict, set, bytearray, type({}.keys()), type({}.values()), type({}.items()))
+
+
+def consumed(obj: Any) -> Op | None:
+    """What a builtin taking the iterator `obj` (`dict(pairs)`, `items.extend(it)`, kept
+    from before) touches by running it: it advances the iterator (a write) and reads the
+    containers it reads from, found through the gc, through the iterators it wraps (`zip`,
+    `map`, `reversed`); None when `obj` is not an iterator. A user generator runs traced
+    code (its steps say more); anything not known: any memory."""
+    if not hasattr(type(obj), "__next__"):
+        return None
+    if isinstance(obj, types.GeneratorType) and is_user_file(obj.gi_code.co_filename):
+        return ((("o", id(obj)), True),)
+    out: list[tuple[Any, bool]] = []
+    todo, seen = [obj], set()
+    while todo:
+        item = todo.pop()
+        if id(item) in seen or isinstance(item, SCALARS) or user_function(item):
+            continue
+        seen.add(id(item))
+        if len(seen) > 32:
+            return UNKNOWN
+        if isinstance(item, _HELD) or type(item).__name__ == "deque":
+            out.append((("o", place(item)), False))
+        elif type(item) is tuple:
+            todo.extend(item)
+        elif hasattr(type(item), "__next__") and type(item).__module__ in ("builtins",
+                                                                           "itertools"):
+            out.append((("o", id(item)), True))
+            todo.extend(gc.get_referents(item))
+        else:
+            return UNKNOWN
+    return tuple(out)
