@@ -10,7 +10,7 @@ VERDICT = RACY
 def scenario() -> None:
     names = ["ann", "bob"]
     scores = [1, 2]
-    pairs = zip(names, scores)
+    pairs = zip(names, scores, strict=True)
     seen: list[dict[str, int]] = []
 
     def correct() -> None:
