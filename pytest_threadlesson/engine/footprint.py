@@ -32,6 +32,7 @@ import functools
 import sys
 import threading
 import types
+import weakref
 from typing import Any
 
 from ..frames import PACKAGE_DIR, is_user_file
@@ -80,6 +81,8 @@ def attribute_loc(owner: Any, name: str) -> Loc:
 def _attribute(owner: Any, name: str, write: bool) -> Op:
     if isinstance(owner, types.ModuleType):
         return ((("g", id(owner.__dict__), name), write),)
+    if isinstance(owner, weakref.ProxyTypes):
+        return ((ANY, write),)  # the referent's attribute: which object is not known
     if is_ours(owner) and instance_attr(owner, name) is not MISSING:
         # a primitive's own state (`sem._value`): its points change it, under locks
         # the primitive keeps: any synchronisation object
@@ -352,7 +355,7 @@ def instruction_footprint(entry: tuple[str, Any, str, tuple[Sym, ...]],
         if type(container) in CONTAINERS or type(container).__name__ in ("deque",
                                                                          "defaultdict"):
             return ((("i", id(container)), write),)
-        return ((("i", id(container)), write), (("o", id(container)), True))
+        return ((("i", place(container)), write), (("o", place(container)), True))
     if name in CALLS:
         return _call(inputs, frame, memo, name)
     if name == "WITH_EXCEPT_START":

@@ -58,11 +58,14 @@ _VIEWS: tuple[type, ...] = (type({}.keys()), type({}.values()), type({}.items())
 
 def place(obj: Any) -> int:
     """The id of the object whose contents `obj` reads: a dict's view (`d.keys()`, kept
-    in a variable) or a mapping proxy reads its dict; anything else is its own."""
+    in a variable) or a mapping proxy reads its dict, a memoryview its buffer; anything
+    else is its own."""
     if isinstance(obj, _VIEWS):
         for held in gc.get_referents(obj):
             if isinstance(held, dict):
                 return id(held)
+    if isinstance(obj, memoryview) and obj.obj is not None:
+        return id(obj.obj)  # a memoryview's items are its buffer's
     return id(obj)
 
 
