@@ -94,7 +94,8 @@ def _returns_self(code: types.CodeType) -> bool:
             and body[1].opname == "RETURN_VALUE")
 
 
-_HELD = (list, dict, set, bytearray, type({}.keys()), type({}.values()), type({}.items()))
+_HELD: tuple[type, ...] = (list, dict, set, bytearray, type({}.keys()), type({}.values()),
+                           type({}.items()))
 
 
 def consumed(obj: Any) -> Op | None:
