@@ -37,7 +37,7 @@ from typing import Any
 
 from ..frames import PACKAGE_DIR, is_user_file
 from .conflict import ANY, NOTHING, UNKNOWN, Access, Loc, Op
-from .iteration import consumed, iteration_footprint
+from .iteration import bound_owner, consumed, iteration_footprint
 from .libcalls import FIRST_LOCK, GETS_ONE, OWN_THREAD, POINT_FIRST, executor_class, fresh_executor
 from .resolve import (
     CONTAINERS,
@@ -135,7 +135,10 @@ def _reads(values: list[Any]) -> Op:
     for v in values:
         if v is MISSING:
             return ((ANY, False),)
-        if not isinstance(v, SCALARS):
+        owner = bound_owner(v)
+        if owner is not None:  # `sorted(names, key=scores.get)`: the builtin calls it
+            out.append((("o", place(owner)), True))
+        elif not isinstance(v, SCALARS):
             run = consumed(v)  # an iterator: what running it reads
             out.extend(((("o", place(v)), False),) if run is None else run)
     return tuple(out)

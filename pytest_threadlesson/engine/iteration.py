@@ -112,6 +112,10 @@ def consumed(obj: Any) -> Op | None:
     todo, seen = [obj], set()
     while todo:
         item = todo.pop()
+        owner = bound_owner(item)
+        if owner is not None:  # `map(scores.get, names)`: it calls a method of `owner`
+            out.append((("o", place(owner)), True))
+            continue
         if id(item) in seen or isinstance(item, SCALARS) or user_function(item):
             continue
         seen.add(id(item))
@@ -128,3 +132,14 @@ def consumed(obj: Any) -> Op | None:
         else:
             return UNKNOWN
     return tuple(out)
+
+
+def bound_owner(fn: Any) -> Any:
+    """The object a builtin method is bound to (`scores.get`: `scores`), when it is not
+    a module nor a plain value; else None."""
+    if not isinstance(fn, (types.BuiltinMethodType, types.MethodWrapperType)):
+        return None
+    owner = getattr(fn, "__self__", None)
+    if owner is None or isinstance(owner, (types.ModuleType, *SCALARS)):
+        return None
+    return owner
