@@ -18,6 +18,7 @@ from corpus import RACY, SAFE, programs
 from pytest_threadlesson.engine import contention
 from pytest_threadlesson.engine.conflict import (
     ANY,
+    UNKNOWN,
     Access,
     Op,
     conflicts,
@@ -29,6 +30,7 @@ from pytest_threadlesson.engine.contention import (
     ScheduleFailure,
     run_schedule,
 )
+from pytest_threadlesson.engine.iteration import consumed
 from pytest_threadlesson.engine.strategies.base import make_strategy
 from pytest_threadlesson.engine.strategies.dpor import Dpor, DporSearch, Node, races
 from pytest_threadlesson.engine.strategies.replay import Replay
@@ -74,6 +76,24 @@ def test_an_attribute_meets_its_objects_dict_and_a_class_attribute_of_its_name()
     # an attribute of another object, or another attribute of its own, stays apart
     assert not conflicts((("a", 2, "x", 9), True), attr)
     assert not conflicts((("a", 1, "y", 7), True), attr)
+
+
+def test_an_iterator_run_by_a_builtin_reads_what_it_wraps() -> None:
+    """`iteration.consumed`: what `dict(pairs)`, `items.extend(it)` or `x in it` touches
+    when the iterator was made before (racy_zip_kept_then_consumed and the others)."""
+    names, scores, prices = ["a"], [1], {"a": 2}
+    pairs = zip(names, scores, strict=True)
+    found = consumed(pairs)
+    assert found is not None
+    assert {(("o", id(names)), False), (("o", id(scores)), False),
+            (("o", id(pairs)), True)} <= set(found)
+    quote = map(prices.get, names)  # it calls prices.get: a write of prices, as a call is
+    assert (("o", id(prices)), True) in (consumed(quote) or ())
+    upper = map(str.upper, names)  # a method of a plain type reads only its argument
+    assert consumed(upper) is not None and (ANY, True) not in (consumed(upper) or ())
+    assert consumed(map(print, names)) == UNKNOWN  # print writes its stream
+    assert consumed(map(contextlib.suppress, names)) == UNKNOWN  # a library's class
+    assert consumed(names) is None  # not an iterator: the caller reads the list itself
 
 
 def test_the_conflict_relation_is_symmetric() -> None:

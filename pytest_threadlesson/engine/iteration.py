@@ -10,9 +10,11 @@ code it runs is traced, and its steps say what they touch.
 
 from __future__ import annotations
 
+import builtins
 import dis
 import functools
 import gc
+import sys
 import types
 from typing import Any
 
@@ -116,7 +118,12 @@ def consumed(obj: Any) -> Op | None:
         if owner is not None:  # `map(scores.get, names)`: it calls a method of `owner`
             out.append((("o", place(owner)), True))
             continue
-        if id(item) in seen or isinstance(item, SCALARS) or user_function(item):
+        if callable(item) and not isinstance(item, _HELD) and \
+                not hasattr(type(item), "__next__"):
+            if _runs_known(item):
+                continue  # what it reads are its arguments, found with the iterators
+            return UNKNOWN  # a library's function, `print`, a method of a mutable type
+        if id(item) in seen or isinstance(item, SCALARS):
             continue
         seen.add(id(item))
         if len(seen) > 32:
@@ -132,6 +139,26 @@ def consumed(obj: Any) -> Op | None:
         else:
             return UNKNOWN
     return tuple(out)
+
+
+# Builtins that change something besides returning a value (print: its stream).
+_ACTING = {"print", "next", "setattr", "delattr", "exec", "eval", "compile", "__import__",
+           "vars", "locals", "globals", "open", "input", "breakpoint", "anext", "iter"}
+_PLAIN_TYPES = (str, bytes, int, float, complex, bool, tuple, frozenset)
+
+
+def _runs_known(fn: Any) -> bool:
+    """Does calling `fn` (which an iterator calls for each item: `map(fn, ...)`) run only
+    traced code or a builtin that reads its arguments?"""
+    if user_function(fn) or (isinstance(fn, type) and (
+            fn.__module__ == "builtins" or is_user_file(
+                str(getattr(sys.modules.get(fn.__module__), "__file__", ""))))):
+        return True  # the code under test (traced), or a builtin type made from them
+    if isinstance(fn, types.BuiltinFunctionType):
+        return fn.__self__ is builtins and fn.__name__ not in _ACTING
+    if isinstance(fn, (types.MethodDescriptorType, types.WrapperDescriptorType)):
+        return fn.__objclass__ in _PLAIN_TYPES  # `str.upper`: it reads its argument
+    return False
 
 
 def bound_owner(fn: Any) -> Any:
