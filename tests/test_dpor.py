@@ -5,6 +5,7 @@ tests/corpus/ against `systematic`."""
 from __future__ import annotations
 
 import contextlib
+import pathlib
 import queue
 import threading
 import types
@@ -92,7 +93,7 @@ def test_an_iterator_run_by_a_builtin_reads_what_it_wraps() -> None:
     upper = map(str.upper, names)  # a method of a plain type reads only its argument
     assert consumed(upper) is not None and (ANY, True) not in (consumed(upper) or ())
     assert consumed(map(print, names)) == UNKNOWN  # print writes its stream
-    assert consumed(map(contextlib.suppress, names)) == UNKNOWN  # a library's class
+    assert consumed(map(pathlib.PurePath, names)) == UNKNOWN  # a library's class
     assert consumed(names) is None  # not an iterator: the caller reads the list itself
 
 

@@ -16,7 +16,7 @@ def scenario() -> None:
         slots.acquire()
 
     def peek() -> None:
-        seen.append(slots._value)  # type: ignore[attr-defined]
+        seen.append(slots._value)
 
     run_threads(take, peek)
     assert seen == [0], f"saw {seen[0]} free slots while the only one was being taken"
