@@ -79,6 +79,18 @@ def test_an_attribute_meets_its_objects_dict_and_a_class_attribute_of_its_name()
     assert not conflicts((("a", 1, "y", 7), True), attr)
 
 
+def test_a_queues_own_state_meets_the_code_under_test_not_its_own_steps() -> None:
+    """unfinished._queue_state's "u" places: a queue's method steps write them; they meet
+    the whole queue and its items as user code reads them (`len(q.queue)`), not another
+    step of the queue (its lock orders those) nor a method's lookup (`q.get`)."""
+    state: Access = (("u", 7), True)
+    assert conflicts(state, (("o", 7), False)) and conflicts((("o", 7), False), state)
+    assert conflicts(state, (("i", 7), False)) and conflicts((("i", 7), False), state)
+    assert conflicts(state, (ANY, False))  # an unknown read may read it
+    assert not conflicts(state, state)
+    assert not conflicts(state, (("a", 7, "get", 8), False))
+
+
 def test_an_iterator_run_by_a_builtin_reads_what_it_wraps() -> None:
     """`iteration.consumed`: what `dict(pairs)`, `items.extend(it)` or `x in it` touches
     when the iterator was made before (racy_zip_kept_then_consumed and the others)."""
