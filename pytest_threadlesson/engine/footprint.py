@@ -35,11 +35,12 @@ import types
 import weakref
 from typing import Any
 
-from ..frames import PACKAGE_DIR, is_user_file
+from ..frames import PACKAGE_DIR
 from .conflict import ANY, NOTHING, UNKNOWN, Access, Loc, Op
 from .iteration import bound_owner, consumed, iteration_footprint
 from .libcalls import FIRST_LOCK, GETS_ONE, OWN_THREAD, POINT_FIRST, executor_class, fresh_executor
 from .resolve import (
+    ACTING_BUILTINS,
     CONTAINERS,
     MISSING,
     PLAIN,
@@ -49,6 +50,7 @@ from .resolve import (
     place,
     resolve,
     type_attr,
+    user_class,
     user_function,
 )
 from .symbols import CALLS, TWO, Sym, decoded
@@ -153,8 +155,6 @@ def _method_of(owner: Any, args: list[Any]) -> Op:
     it cannot change) and reads its arguments."""
     return ((("o", place(owner)), not isinstance(owner, _IMMUTABLE)), *_reads(args))
 _STORES = (list.append, list.insert, collections.deque.append, collections.deque.appendleft)
-_WRITING_BUILTINS = {"setattr", "delattr", "next", "exec", "eval", "compile", "__import__",
-                     "vars", "locals", "globals", "open", "input", "breakpoint", "anext"}
 
 
 def _call(inputs: tuple[Sym, ...], frame: types.FrameType, memo: Memo, name: str) -> Op:
@@ -243,7 +243,7 @@ def _function(fn: Any, args: list[Any]) -> Op:
         if (init is object.__init__ or user_function(init)) and \
                 (new is object.__new__ or user_function(new)):
             return NOTHING  # a new object of user code: its __init__ is traced
-        if is_user_file(str(getattr(sys.modules.get(fn.__module__), "__file__", ""))) and \
+        if user_class(fn) and \
                 _builtin(init) and _builtin(new):
             return _reads(args)  # a user class on a builtin base (an exception): C stores
         if fn.__module__ == "builtins":
@@ -258,7 +258,7 @@ def _function(fn: Any, args: list[Any]) -> Op:
                           for v in args if not isinstance(v, SCALARS)))
             if fn is getattr or fn is hasattr:  # the attribute's descriptor runs
                 return _looked_up(args)
-            return UNKNOWN if fn.__name__ in _WRITING_BUILTINS else _reads(args)
+            return UNKNOWN if fn.__name__ in ACTING_BUILTINS else _reads(args)
         if owner is not None and not isinstance(owner, types.ModuleType):
             return _method_of(owner, args)
         return UNKNOWN
@@ -404,7 +404,7 @@ def _made_type(sym: Sym, frame: types.FrameType) -> type | None:
     if sym is not None and sym[0] == "ret":
         made = resolve(sym[1], frame)
         if type(made) is type and type_attr(made, "__new__") is object.__new__ and \
-                is_user_file(str(getattr(sys.modules.get(made.__module__), "__file__", ""))):
+                user_class(made):
             return made  # a plain user class: what it makes is an instance of it
     return None
 

@@ -14,13 +14,21 @@ import builtins
 import dis
 import functools
 import gc
-import sys
 import types
 from typing import Any
 
 from ..frames import is_user_file
 from .conflict import NOTHING, UNKNOWN, Op
-from .resolve import MISSING, SCALARS, place, resolve, type_attr, user_function
+from .resolve import (
+    ACTING_BUILTINS,
+    MISSING,
+    SCALARS,
+    place,
+    resolve,
+    type_attr,
+    user_class,
+    user_function,
+)
 from .symbols import Sym
 
 _ITERATORS = {"list_iterator", "tuple_iterator", "range_iterator", "longrange_iterator",
@@ -141,9 +149,6 @@ def consumed(obj: Any) -> Op | None:
     return tuple(out)
 
 
-# Builtins that change something besides returning a value (print: its stream).
-_ACTING = {"print", "next", "setattr", "delattr", "exec", "eval", "compile", "__import__",
-           "vars", "locals", "globals", "open", "input", "breakpoint", "anext", "iter"}
 _PLAIN_TYPES = (str, bytes, int, float, complex, bool, tuple, frozenset)
 
 
@@ -151,11 +156,11 @@ def _runs_known(fn: Any) -> bool:
     """Does calling `fn` (which an iterator calls for each item: `map(fn, ...)`) run only
     traced code or a builtin that reads its arguments?"""
     if user_function(fn) or (isinstance(fn, type) and (
-            fn.__module__ == "builtins" or is_user_file(
-                str(getattr(sys.modules.get(fn.__module__), "__file__", ""))))):
+            fn.__module__ == "builtins" or user_class(fn))):
         return True  # the code under test (traced), or a builtin type made from them
-    if isinstance(fn, types.BuiltinFunctionType):
-        return fn.__self__ is builtins and fn.__name__ not in _ACTING
+    if isinstance(fn, types.BuiltinFunctionType):  # not print (its stream), nor iter
+        return fn.__self__ is builtins and fn.__name__ not in ACTING_BUILTINS and \
+            fn is not print and fn is not iter
     if isinstance(fn, (types.MethodDescriptorType, types.WrapperDescriptorType)):
         return fn.__objclass__ in _PLAIN_TYPES  # `str.upper`: it reads its argument
     return False

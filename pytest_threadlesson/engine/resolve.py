@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import builtins
 import gc
+import sys
 import types
 from typing import Any
 
@@ -103,6 +104,17 @@ def type_attr(klass: type, name: str) -> Any:
         if name in k.__dict__:
             return k.__dict__[name]
     return MISSING
+
+
+def user_class(cls: type) -> bool:
+    """Is `cls` defined in a file of the code under test (its module's file)?"""
+    return is_user_file(str(getattr(sys.modules.get(cls.__module__), "__file__", "")))
+
+
+# Builtins that change something besides returning a value, or run code of their own
+# choosing (`setattr`, `exec`, `next`): a call of one may touch anything.
+ACTING_BUILTINS = {"setattr", "delattr", "next", "exec", "eval", "compile", "__import__",
+                   "vars", "locals", "globals", "open", "input", "breakpoint", "anext"}
 
 
 def user_function(fn: Any) -> bool:
